@@ -1,0 +1,55 @@
+/**
+ * Byte-class lookup tables for the ABNF rules the parser needs.
+ * @module
+ */
+
+function table(pred: (c: number) => boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) t[c] = pred(c) ? 1 : 0;
+  return t;
+}
+
+const TCHAR_EXTRA = "!#$%&'*+-.^_`|~";
+
+/** tchar (RFC 9110 §5.6.2): "!" / "#" / ... / DIGIT / ALPHA. */
+export const TCHAR: Uint8Array = table((c) =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+  TCHAR_EXTRA.includes(String.fromCharCode(c))
+);
+
+/** Characters allowed in a request-target: VCHAR (RFC 5234 B.1), no spaces or controls. */
+export const TARGET_CHAR: Uint8Array = table((c) => c >= 0x21 && c <= 0x7e);
+
+/** field-vchar / SP / HTAB (RFC 9110 §5.5): VCHAR, obs-text (0x80-0xFF), space and tab. */
+export const FIELD_VALUE_CHAR: Uint8Array = table((c) =>
+  c === 0x09 || c === 0x20 || (c >= 0x21 && c <= 0x7e) || c >= 0x80
+);
+
+/** HEXDIG (RFC 5234 B.1), case-insensitive as ABNF strings are; value + 1, 0 = not a hex digit. */
+export const HEX_VALUE: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 10; c++) t[0x30 + c] = c + 1;
+  for (let c = 0; c < 6; c++) {
+    t[0x41 + c] = c + 11;
+    t[0x61 + c] = c + 11;
+  }
+  return t;
+})();
+
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const SP = 0x20;
+export const HTAB = 0x09;
+export const COLON = 0x3a;
+
+/** Decode a byte span as latin1 (each byte one code unit); fields are octets, RFC 9110 §5.5. */
+export function latin1(buf: Uint8Array, start: number, end: number): string {
+  if (end - start < 64) {
+    let s = "";
+    for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+    return s;
+  }
+  return LATIN1.decode(buf.subarray(start, end));
+}
+
+const LATIN1 = new TextDecoder("latin1");

@@ -1,0 +1,259 @@
+/**
+ * Incremental HTTP/1.1 request-head parser (RFC 9112 §2-§5), a pure state machine over bytes.
+ *
+ * The connection keeps the unconsumed bytes of the current message contiguous, starting at
+ * index 0 of the buffer it passes to {@linkcode RequestParser.feed}; the parser resumes where it
+ * stopped, so every byte is examined once however the input is split. Spans are recorded as
+ * offsets and only decoded to strings when the head is complete.
+ *
+ * Strict by design: obs-fold, bare LF, whitespace before a colon, non-token names, control
+ * characters in values and malformed request lines are errors, never repaired.
+ * @module
+ */
+
+import { COLON, CR, FIELD_VALUE_CHAR, HTAB, latin1, LF, SP, TARGET_CHAR, TCHAR } from "./chars.ts";
+import { FieldList } from "./headers.ts";
+import type { Limits } from "./limits.ts";
+import type { ParseErrorCode } from "./parse_errors.ts";
+
+/** A parsed request head. */
+export interface RequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly versionMajor: number;
+  readonly versionMinor: number;
+  readonly headers: FieldList;
+}
+
+/** What one call to feed() found. */
+export type ParseResult =
+  | { readonly kind: "need-more" }
+  | { readonly kind: "head"; readonly head: RequestHead; readonly consumed: number }
+  | { readonly kind: "error"; readonly code: ParseErrorCode };
+
+const NEED_MORE: ParseResult = Object.freeze({ kind: "need-more" });
+
+// Named states, in the order the bytes of a head arrive.
+const enum S {
+  Start, // before the request line; empty lines are skipped (RFC 9112 §2.2)
+  StartLf, // saw CR of an empty line
+  Method,
+  Target,
+  Version, // matching "HTTP/d.d"
+  LineCr, // after the version, expecting CR
+  LineLf, // expecting LF that ends the request line
+  FieldStart, // start of a field line, or CR of the empty line ending the head
+  Name,
+  ValueOws, // optional whitespace after the colon
+  Value,
+  ValueLf, // saw CR at the end of a field line
+  EndLf, // saw CR of the final empty line
+}
+
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+
+/** Parser for one connection; call reset() between messages. */
+export class RequestParser {
+  readonly #limits: Limits;
+  #state = S.Start;
+  #pos = 0;
+  #lineStart = 0;
+  #methodEnd = 0;
+  #targetStart = 0;
+  #targetEnd = 0;
+  #versionStart = 0;
+  #major = 0;
+  #minor = 0;
+  #fieldCount = 0;
+  #spans: Int32Array; // 4 per field: nameStart, nameEnd, valueStart, valueEnd
+  #valueEnd = 0;
+
+  constructor(limits: Limits) {
+    this.#limits = limits;
+    this.#spans = new Int32Array(limits.maxHeaderCount * 4);
+  }
+
+  /** Forget the current message; the next feed() starts a new one at index 0. */
+  reset(): void {
+    this.#state = S.Start;
+    this.#pos = 0;
+    this.#lineStart = 0;
+    this.#fieldCount = 0;
+  }
+
+  /** Whether any byte of a request (beyond leading empty lines) has been seen. */
+  get started(): boolean {
+    return this.#state > S.StartLf;
+  }
+
+  /**
+   * Continue parsing. `buf` holds the whole message so far from index 0.
+   * @returns need-more, the complete head with the bytes it used, or an error code
+   */
+  feed(buf: Uint8Array): ParseResult {
+    const len = buf.length;
+    let pos = this.#pos;
+    let state = this.#state;
+    const lim = this.#limits;
+    const stop = Math.min(len, lim.maxHeaderBytes);
+    for (; pos < stop; pos++) {
+      const c = buf[pos]!;
+      if (state >= S.Method && state <= S.Version && pos - this.#lineStart >= lim.maxRequestLine) {
+        return err("request-line-too-long");
+      }
+      switch (state) {
+        case S.Start:
+          if (c === CR) state = S.StartLf;
+          else if (TCHAR[c]) {
+            this.#lineStart = pos;
+            state = S.Method;
+          } else return err(c === LF ? "bare-lf" : "bad-method");
+          break;
+        case S.StartLf:
+          if (c !== LF) return err("bad-request-line");
+          state = S.Start;
+          break;
+        case S.Method:
+          if (c === SP) {
+            this.#methodEnd = pos;
+            this.#targetStart = pos + 1;
+            state = S.Target;
+          } else if (!TCHAR[c]) return err("bad-method");
+          break;
+        case S.Target:
+          if (c === SP) {
+            if (pos === this.#targetStart) return err("bad-request-line");
+            this.#targetEnd = pos;
+            this.#versionStart = pos + 1;
+            state = S.Version;
+          } else if (!TARGET_CHAR[c]) {
+            return err(c === CR || c === LF ? "bad-request-line" : "bad-target");
+          }
+          break;
+        case S.Version: {
+          const r = this.#versionByte(c, pos - this.#versionStart);
+          if (r !== null) return err(r);
+          if (pos - this.#versionStart === 7) state = S.LineCr;
+          break;
+        }
+        case S.LineCr:
+          if (c !== CR) return err(c === LF ? "bare-lf" : "bad-version");
+          state = S.LineLf;
+          break;
+        case S.LineLf:
+          if (c !== LF) return err("bad-request-line");
+          state = S.FieldStart;
+          break;
+        case S.FieldStart:
+          if (c === CR) state = S.EndLf;
+          else if (TCHAR[c]) {
+            if (this.#fieldCount === lim.maxHeaderCount) return err("too-many-headers");
+            this.#spans[this.#fieldCount * 4] = pos;
+            state = S.Name;
+          } else if (c === SP || c === HTAB) return err("obs-fold");
+          else return err(c === LF ? "bare-lf" : "bad-header-name");
+          break;
+        case S.Name:
+          if (c === COLON) {
+            this.#spans[this.#fieldCount * 4 + 1] = pos;
+            state = S.ValueOws;
+          } else if (c === SP || c === HTAB) return err("space-before-colon");
+          else if (!TCHAR[c]) return err("bad-header-name");
+          break;
+        case S.ValueOws:
+          if (c === SP || c === HTAB) break;
+          this.#spans[this.#fieldCount * 4 + 2] = pos;
+          this.#valueEnd = pos;
+          state = S.Value;
+        // falls through: c is the first byte of the value (or the CR of an empty one)
+        case S.Value:
+          if (c === CR) {
+            const k = this.#fieldCount * 4;
+            this.#spans[k + 3] = this.#valueEnd;
+            this.#fieldCount++;
+            state = S.ValueLf;
+          } else if (!FIELD_VALUE_CHAR[c]) return err(c === LF ? "bare-lf" : "bad-header-value");
+          else if (c !== SP && c !== HTAB) this.#valueEnd = pos + 1;
+          break;
+        case S.ValueLf:
+          if (c !== LF) return err("bare-lf");
+          state = S.FieldStart;
+          break;
+        case S.EndLf:
+          if (c !== LF) return err("bare-lf");
+          this.#state = state;
+          this.#pos = pos + 1;
+          return { kind: "head", head: this.#build(buf), consumed: pos + 1 };
+      }
+    }
+    this.#state = state;
+    this.#pos = pos;
+    if (pos >= lim.maxHeaderBytes) {
+      return err(state <= S.Version ? "request-line-too-long" : "headers-too-large");
+    }
+    return NEED_MORE;
+  }
+
+  /** Check byte i of "HTTP/d.d"; returns an error code or null. */
+  #versionByte(c: number, i: number): ParseErrorCode | null {
+    if (i < 5) return c === HTTP_SLASH[i] ? null : "bad-version";
+    if (i === 6) return c === 0x2e ? null : "bad-version";
+    if (c < 0x30 || c > 0x39) return "bad-version";
+    if (i === 5) this.#major = c - 0x30;
+    else this.#minor = c - 0x30;
+    return null;
+  }
+
+  #build(buf: Uint8Array): RequestHead {
+    const headers = new FieldList();
+    const s = this.#spans;
+    for (let f = 0; f < this.#fieldCount; f++) {
+      const k = f * 4;
+      headers.add(
+        fieldName(buf, s[k]!, s[k + 1]!),
+        latin1(buf, s[k + 2]!, s[k + 3]!),
+      );
+    }
+    return {
+      method: latin1(buf, this.#lineStart, this.#methodEnd),
+      target: latin1(buf, this.#targetStart, this.#targetEnd),
+      versionMajor: this.#major,
+      versionMinor: this.#minor,
+      headers,
+    };
+  }
+}
+
+function err(code: ParseErrorCode): ParseResult {
+  return { kind: "error", code };
+}
+
+const COMMON_NAMES = new Map<string, string>();
+for (
+  const n of [
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "content-length",
+    "content-type",
+    "cookie",
+    "range",
+    "if-none-match",
+    "if-modified-since",
+    "referer",
+    "cache-control",
+    "transfer-encoding",
+    "expect",
+    "authorization",
+    "if-range",
+  ]
+) COMMON_NAMES.set(n, n);
+
+/** Lower-cased field name; common names come from a table so no new string is kept. */
+function fieldName(buf: Uint8Array, start: number, end: number): string {
+  const raw = latin1(buf, start, end).toLowerCase();
+  return COMMON_NAMES.get(raw) ?? raw;
+}

@@ -1,0 +1,123 @@
+/**
+ * The FileSystem port over Deno's file APIs: the only module in static/ that calls Deno.*.
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import {
+  type DirEntryInfo,
+  type FileInfo,
+  type FileSystem,
+  FsError,
+  type FsErrorKind,
+} from "./fs_port.ts";
+
+/** Map a Deno error to an FsError kind (nginx: ENOENT/ENOTDIR/ENAMETOOLONG -> 404, EACCES/ELOOP -> 403). */
+export function fsErrorKind(e: unknown): FsErrorKind {
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return "not-found";
+  }
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.FilesystemLoop) {
+    return "denied";
+  }
+  if (e instanceof Deno.errors.AlreadyExists) return "exists";
+  if (e instanceof Deno.errors.IsADirectory) return "is-directory";
+  const code = (e as { code?: string }).code;
+  if (code === "ENAMETOOLONG") return "not-found";
+  if (code === "ENOTEMPTY") return "not-empty";
+  return "other";
+}
+
+function wrap(e: unknown): FsError {
+  if (e instanceof FsError) return e;
+  return new FsError(fsErrorKind(e), e instanceof Error ? e.message : String(e));
+}
+
+/** A FileSystem rooted at `root`; symlinks whose target leaves the root are refused. */
+export class DenoFileSystem implements FileSystem {
+  readonly #root: string;
+
+  /** @param root the document root, already resolved with realPath */
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    try {
+      const [st, real] = await Promise.all([Deno.stat(path), Deno.realPath(path)]);
+      if (real !== this.#root && !real.startsWith(this.#root + "/")) {
+        throw new FsError("denied", "symlink leads outside the document root");
+      }
+      return {
+        isFile: st.isFile,
+        isDirectory: st.isDirectory,
+        size: st.size,
+        mtimeMs: st.mtime?.getTime() ?? 0,
+        ino: st.ino,
+        mode: st.mode,
+      };
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    try {
+      return await Deno.readFile(path);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  async readDir(path: string): Promise<DirEntryInfo[]> {
+    const out: DirEntryInfo[] = [];
+    try {
+      for await (const e of Deno.readDir(path)) {
+        if (e.name.startsWith(".")) continue;
+        const st = await Deno.stat(join(path, e.name)).catch(() => null);
+        if (st === null) continue;
+        out.push({
+          name: e.name,
+          isDir: st.isDirectory,
+          size: st.size,
+          mtimeMs: st.mtime?.getTime() ?? 0,
+        });
+      }
+    } catch (e) {
+      throw wrap(e);
+    }
+    return out;
+  }
+
+  async writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const tmp = join(dirname(path), `.${crypto.randomUUID()}.upload`);
+    let file: Deno.FsFile | null = null;
+    try {
+      file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
+      for await (const chunk of body) await writeAll(file, chunk);
+      await file.syncData();
+      file.close();
+      file = null;
+      await Deno.rename(tmp, path);
+    } catch (e) {
+      try {
+        file?.close();
+      } catch { /* already closed */ }
+      await Deno.remove(tmp).catch(() => {});
+      throw wrap(e);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}

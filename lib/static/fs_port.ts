@@ -1,0 +1,58 @@
+/**
+ * The file-system interface the responder plans against. Only deno_fs.ts implements it with
+ * Deno calls; tests use in-memory fakes and inject faults.
+ * @module
+ */
+
+/** Facts about a file or folder. */
+export interface FileInfo {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number | null;
+  /** Permission bits, null where the platform has none. */
+  readonly mode: number | null;
+}
+
+/** A folder entry for listings. */
+export interface DirEntryInfo {
+  readonly name: string;
+  readonly isDir: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** Why a file-system call failed; mapped to a status in one table (responder). */
+export type FsErrorKind =
+  | "not-found" // ENOENT, ENOTDIR, ENAMETOOLONG
+  | "denied" // EACCES, EPERM, ELOOP, a symlink leading out of the root
+  | "exists"
+  | "is-directory"
+  | "not-empty"
+  | "other";
+
+/** A failed file-system call. */
+export class FsError extends Error {
+  override name = "FsError";
+  constructor(readonly kind: FsErrorKind, message: string) {
+    super(message);
+  }
+}
+
+/** The calls the static layer makes; all paths are absolute and inside the root. */
+export interface FileSystem {
+  /** Stat following symlinks; throws FsError("denied") when the real path leaves the root. */
+  stat(path: string): Promise<FileInfo>;
+  /** Whole contents of a (small) file. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Entries of a folder, hidden names excluded. */
+  readDir(path: string): Promise<DirEntryInfo[]>;
+  /**
+   * Write a body to a temporary file in the same folder, then rename it over `path`.
+   * On any failure the temporary file is removed and `path` is untouched.
+   */
+  writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Remove a file. */
+  remove(path: string): Promise<void>;
+}
