@@ -1,0 +1,69 @@
+/**
+ * Apache Combined Log Format, one line per response (pure):
+ * `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"`.
+ * @module
+ */
+
+/** What one access-log line says. */
+export interface AccessRecord {
+  readonly client: string;
+  readonly user: string | null;
+  readonly timeMs: number;
+  /** The request line as received, or null when none could be read. */
+  readonly requestLine: string | null;
+  readonly status: number;
+  /** Body bytes sent. */
+  readonly bytes: number;
+  readonly referer: string | undefined;
+  readonly userAgent: string | undefined;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+let cachedSecond = -1;
+let cachedTime = "";
+
+/** Apache's %t: [10/Oct/2000:13:55:36 +0000], in UTC, formatted once per second. */
+export function clfTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== cachedSecond) {
+    const d = new Date(sec * 1000);
+    cachedTime = `[${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+      `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000]`;
+    cachedSecond = sec;
+  }
+  return cachedTime;
+}
+
+function pad(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/**
+ * Escape a logged value as Apache does: `"` and `\` backslash-escaped, non-printable bytes as
+ * \xhh, so a client cannot forge log lines.
+ */
+export function escapeLogValue(s: string): string {
+  // deno-lint-ignore no-control-regex
+  if (!/[\x00-\x1f"\\\x7f-\uffff]/.test(s)) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += "\\" + s[i];
+    else if (c < 0x20 || c >= 0x7f) out += "\\x" + (c & 0xff).toString(16).padStart(2, "0");
+    else out += s[i];
+  }
+  return out;
+}
+
+/** One line, without the trailing newline. */
+export function formatAccessLine(r: AccessRecord): string {
+  const line = r.requestLine === null ? "-" : escapeLogValue(r.requestLine);
+  const bytes = r.bytes === 0 ? "-" : String(r.bytes);
+  const user = r.user === null ? "-" : escapeLogValue(r.user);
+  const ref = r.referer === undefined ? "-" : escapeLogValue(r.referer);
+  const ua = r.userAgent === undefined ? "-" : escapeLogValue(r.userAgent);
+  return `${r.client} - ${user} ${
+    clfTime(r.timeMs)
+  } "${line}" ${r.status} ${bytes} "${ref}" "${ua}"`;
+}

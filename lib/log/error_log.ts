@@ -1,0 +1,57 @@
+/**
+ * Apache 2.4 error-log lines (pure):
+ * `[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 123:tid 2] [client 1.2.3.4:5678] message`.
+ * @module
+ */
+
+import type { LogLevel } from "../config/config.ts";
+
+/** An error-log event, as workers post it to the main thread. */
+export interface ErrorRecord {
+  readonly timeMs: number;
+  readonly level: LogLevel;
+  /** Apache module name: core, http, static, session, server... */
+  readonly module: string;
+  /** "ip:port" of the client, when there is one. */
+  readonly client?: string;
+  readonly message: string;
+  /** Worker id (Apache's tid); 0 for the main thread. */
+  readonly tid: number;
+}
+
+/** Severity order: a record is written when its rank is >= the configured level's. */
+export const LEVEL_RANK: Readonly<Record<LogLevel, number>> = Object.freeze({
+  debug: 0,
+  info: 1,
+  notice: 2,
+  warn: 3,
+  error: 4,
+  crit: 5,
+});
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Apache's error-log time stamp with microseconds, UTC. */
+export function errorTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, "0");
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${
+      p(d.getUTCSeconds())
+    }.${micros} ${d.getUTCFullYear()}`;
+}
+
+/** One line, without the trailing newline; control characters in the message are escaped. */
+export function formatErrorLine(r: ErrorRecord, pid: number): string {
+  const client = r.client === undefined ? "" : ` [client ${r.client}]`;
+  // deno-lint-ignore no-control-regex
+  const msg = r.message.replace(
+    /[\x00-\x1f\x7f]/g,
+    (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"),
+  );
+  return `[${
+    errorTime(r.timeMs)
+  }] [${r.module}:${r.level}] [pid ${pid}:tid ${r.tid}]${client} ${msg}`;
+}

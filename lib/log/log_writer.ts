@@ -1,0 +1,147 @@
+/**
+ * The single appender of logs/, on the main thread: workers post batches of access lines and
+ * error records; this module writes them without ever blocking a request, and drains on close.
+ * The error log goes through LogTape with an Apache-style formatter.
+ * @module
+ */
+
+import { configure, dispose, getLogger, type Logger, type LogRecord } from "@logtape/logtape";
+import { getFileSink } from "@logtape/file";
+import type { LogLevel } from "../config/config.ts";
+import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "./error_log.ts";
+
+/** Where logs go. An empty path turns that log off. */
+export interface LogTargets {
+  readonly accessLog: string;
+  readonly errorLog: string;
+  readonly level: LogLevel;
+  /** Also copy error-log lines at or above this level to stderr (null: never). */
+  readonly stderrLevel: LogLevel | null;
+}
+
+const TAPE_METHOD = {
+  debug: "debug",
+  info: "info",
+  notice: "info",
+  warn: "warn",
+  error: "error",
+  crit: "fatal",
+} as const;
+
+/** Buffered, ordered appender for one file. */
+class Appender {
+  #file: Deno.FsFile;
+  #queue: Uint8Array[] = [];
+  #busy: Promise<void> | null = null;
+  readonly #encoder = new TextEncoder();
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  push(text: string): void {
+    this.#queue.push(this.#encoder.encode(text));
+    this.#busy ??= this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue);
+        this.#queue = [];
+        let off = 0;
+        while (off < batch.length) off += await this.#file.write(batch.subarray(off));
+      }
+    } finally {
+      this.#busy = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.#busy !== null) await this.#busy;
+    this.#file.close();
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}
+
+/** The main thread's log sink. */
+export class LogWriter {
+  readonly #access: Appender | null;
+  readonly #logger: Logger | null;
+  readonly #targets: LogTargets;
+
+  private constructor(access: Appender | null, logger: Logger | null, targets: LogTargets) {
+    this.#access = access;
+    this.#logger = logger;
+    this.#targets = targets;
+  }
+
+  /** Open both logs (creating them), failing fast when a folder is missing or not writable. */
+  static async open(t: LogTargets): Promise<LogWriter> {
+    let access: Appender | null = null;
+    if (t.accessLog !== "") {
+      access = new Appender(
+        await Deno.open(t.accessLog, { append: true, create: true, write: true }),
+      );
+    }
+    let logger: Logger | null = null;
+    if (t.errorLog !== "") {
+      (await Deno.open(t.errorLog, { append: true, create: true, write: true })).close();
+      const pid = Deno.pid;
+      await configure({
+        reset: true,
+        sinks: {
+          errorLog: getFileSink(t.errorLog, {
+            formatter: (r: LogRecord) =>
+              formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n",
+            bufferSize: 4096,
+            flushInterval: 200,
+          }),
+        },
+        loggers: [
+          { category: ["httpserver"], sinks: ["errorLog"], lowestLevel: "debug" },
+          { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+        ],
+      });
+      logger = getLogger(["httpserver"]);
+    }
+    return new LogWriter(access, logger, t);
+  }
+
+  /** Append access-log text (whole lines, each ending with "\n"). */
+  access(lines: string): void {
+    this.#access?.push(lines);
+  }
+
+  /** Write an error record if its level is enabled. */
+  error(r: ErrorRecord): void {
+    if (LEVEL_RANK[r.level] < LEVEL_RANK[this.#targets.level]) return;
+    this.#logger?.[TAPE_METHOD[r.level]]("{message}", { message: r.message, record: r });
+    const s = this.#targets.stderrLevel;
+    if (s !== null && LEVEL_RANK[r.level] >= LEVEL_RANK[s]) {
+      Deno.stderr.writeSync(new TextEncoder().encode(formatErrorLine(r, Deno.pid) + "\n"));
+    }
+  }
+
+  /** Whether a level would be written (lets callers skip building messages). */
+  enabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= LEVEL_RANK[this.#targets.level];
+  }
+
+  /** Write everything queued and close the files. */
+  async close(): Promise<void> {
+    await this.#access?.close();
+    if (this.#logger !== null) await dispose();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Write a planned response to a transport: the head, then the body from memory, a file slice,
+ * multipart ranges or a chunked stream. Small bodies go out in the same write as the head;
+ * whole large files are copied by Deno in Rust (`readable.pipeTo`), slices through one buffer.
+ * @module
+ */
+
+import { encodeChunk, LAST_CHUNK } from "../http/response_head.ts";
+import type { PlanBody } from "../static/plan.ts";
+
+/** What the writer needs from a connection. */
+export interface Transport {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+  /** Present on real sockets: lets whole files be copied without passing through JS. */
+  readonly writable?: WritableStream<Uint8Array>;
+}
+
+/** Tuning for the writer. */
+export interface WriteOptions {
+  /** Bodies up to this size are sent in one write with the head. */
+  readonly coalesceBytes: number;
+  /** Buffer size for copying file slices. */
+  readonly chunkSize: number;
+}
+
+/** Write all of `data`, looping over partial writes. */
+export async function writeAll(t: Transport, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await t.write(off === 0 ? data : data.subarray(off));
+}
+
+/**
+ * Write head and body; returns the number of body bytes sent.
+ * The head is sent even when opening a file fails, so callers must open-check before planning.
+ */
+export async function writeResponse(
+  t: Transport,
+  head: Uint8Array,
+  body: PlanBody,
+  o: WriteOptions,
+): Promise<number> {
+  switch (body.kind) {
+    case "none":
+      await writeAll(t, head);
+      return 0;
+    case "bytes":
+      await writeJoined(t, head, body.data, o);
+      return body.data.length;
+    case "file":
+      return await writeFile(t, head, body.path, body.start, body.length, o);
+    case "multipart":
+      return await writeMultipart(t, head, body, o);
+    case "stream":
+      return await writeChunked(t, head, body.stream);
+  }
+}
+
+async function writeJoined(
+  t: Transport,
+  head: Uint8Array,
+  data: Uint8Array,
+  o: WriteOptions,
+): Promise<void> {
+  if (head.length + data.length <= o.coalesceBytes) {
+    const out = new Uint8Array(head.length + data.length);
+    out.set(head);
+    out.set(data, head.length);
+    await writeAll(t, out);
+  } else {
+    await writeAll(t, head);
+    await writeAll(t, data);
+  }
+}
+
+async function writeFile(
+  t: Transport,
+  head: Uint8Array,
+  path: string,
+  start: number,
+  length: number,
+  o: WriteOptions,
+): Promise<number> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    return await sendOpenFile(t, head, file, start, length, o);
+  } finally {
+    closeQuietly(file); // already closed when its readable was piped to the end
+  }
+}
+
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch { /* closed by its readable */ }
+}
+
+async function sendOpenFile(
+  t: Transport,
+  head: Uint8Array,
+  file: Deno.FsFile,
+  start: number,
+  length: number,
+  o: WriteOptions,
+): Promise<number> {
+  if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+  if (head.length + length <= o.coalesceBytes) {
+    const out = new Uint8Array(head.length + length);
+    out.set(head);
+    await readExactly(file, out.subarray(head.length));
+    await writeAll(t, out);
+    return length;
+  }
+  await writeAll(t, head);
+  const size = start === 0 && t.writable !== undefined ? (await file.stat()).size : -1;
+  if (size === length) {
+    // Whole file: Deno copies it in Rust with no bytes through JS (the file closes itself).
+    await file.readable.pipeTo(t.writable!, { preventClose: true });
+    return length;
+  }
+  await copySlice(t, file, length, o.chunkSize);
+  return length;
+}
+
+async function readExactly(file: Deno.FsFile, into: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < into.length) {
+    const n = await file.read(into.subarray(off));
+    if (n === null) throw new Error("File shrank while it was being sent");
+    off += n;
+  }
+}
+
+async function copySlice(
+  t: Transport,
+  file: Deno.FsFile,
+  length: number,
+  chunkSize: number,
+): Promise<void> {
+  const buf = new Uint8Array(Math.min(chunkSize, length));
+  let left = length;
+  while (left > 0) {
+    const n = await file.read(left < buf.length ? buf.subarray(0, left) : buf);
+    if (n === null) throw new Error("File shrank while it was being sent");
+    await writeAll(t, buf.subarray(0, n));
+    left -= n;
+  }
+}
+
+async function writeMultipart(
+  t: Transport,
+  head: Uint8Array,
+  body: Extract<PlanBody, { kind: "multipart" }>,
+  o: WriteOptions,
+): Promise<number> {
+  await writeAll(t, head);
+  using file = await Deno.open(body.path, { read: true });
+  for (const part of body.plan.parts) {
+    await writeAll(t, part.head);
+    await file.seek(part.range.start, Deno.SeekMode.Start);
+    await copySlice(t, file, part.range.end - part.range.start + 1, o.chunkSize);
+  }
+  await writeAll(t, body.plan.tail);
+  return body.plan.contentLength;
+}
+
+async function writeChunked(
+  t: Transport,
+  head: Uint8Array,
+  stream: ReadableStream<Uint8Array>,
+): Promise<number> {
+  await writeAll(t, head);
+  let n = 0;
+  for await (const chunk of stream) {
+    if (chunk.length === 0) continue;
+    await writeAll(t, encodeChunk(chunk));
+    n += chunk.length;
+  }
+  await writeAll(t, LAST_CHUNK);
+  return n;
+}

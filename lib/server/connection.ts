@@ -1,0 +1,368 @@
+/**
+ * One client connection: read bytes, parse heads, hand requests to the responder, write the
+ * plans, keep alive and pipeline strictly in order, enforce timeouts. It sees a Transport and
+ * peer metadata only, so it runs in unit tests without sockets.
+ * @module
+ */
+
+import { checkHead } from "../http/framing.ts";
+import { clientWantsKeepAlive } from "../http/keep_alive.ts";
+import type { Limits } from "../http/limits.ts";
+import { PARSE_ERRORS, type ParseErrorCode } from "../http/parse_errors.ts";
+import { type RequestHead, RequestParser } from "../http/request_parser.ts";
+import { CONTINUE_100, type ResponseFields, serializeHead } from "../http/response_head.ts";
+import type { AccessRecord } from "../log/access_log.ts";
+import type { ResponsePlan } from "../static/plan.ts";
+import type { StaticRequest } from "../static/responder.ts";
+import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
+import { type Transport, writeAll, writeResponse } from "./body_writer.ts";
+
+/** The client end of a connection. */
+export interface Peer {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** A request as handlers see it. */
+export interface ServerRequest extends StaticRequest {
+  readonly versionMinor: number;
+  readonly peer: Peer;
+}
+
+/** Settings for every connection of a worker (from Config). */
+export interface ConnectionSettings {
+  readonly limits: Limits;
+  readonly maxRequestsPerConnection: number;
+  readonly headerTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly serverHeader: string;
+  readonly readChunkSize: number;
+}
+
+/** What a connection calls out to. */
+export interface ConnectionHooks {
+  handle(req: ServerRequest): Promise<ResponsePlan>;
+  errorPlan(status: number, method: string, message?: string): ResponsePlan;
+  /** The Date header value for now (cached per second). */
+  date(): string;
+  access(rec: AccessRecord): void;
+  error(level: "debug" | "info" | "warn" | "error" | "crit", message: string, peer?: Peer): void;
+  /** Whether the server is shutting down (finish the current response, then close). */
+  draining(): boolean;
+  /** Called after each response, e.g. for counters. */
+  responded?(req: ServerRequest | null, status: number, bytes: number): void;
+}
+
+/** Where a connection is in its life; decides what a timeout does. */
+export type Phase = "idle" | "head" | "body" | "handling" | "writing" | "closed";
+
+const INITIAL_BUFFER = 4096;
+const MAX_BODY_BUFFER = 65536;
+const DRAIN_LIMIT = 65536; // unread body bytes we read and discard to keep a connection
+const COALESCE_BYTES = 65536;
+
+/** Drives one connection until it closes. */
+export class Connection implements InputBuffer {
+  buf: Uint8Array = new Uint8Array(INITIAL_BUFFER);
+  start = 0;
+  end = 0;
+  /** Epoch ms after which onTimeout() acts; Infinity when no timer runs. */
+  deadline = Infinity;
+  phase: Phase = "idle";
+  readonly #t: Transport;
+  readonly #peer: Peer;
+  readonly #s: ConnectionSettings;
+  readonly #h: ConnectionHooks;
+  readonly #parser: RequestParser;
+  #requests = 0;
+  #responseStarted = false;
+
+  constructor(t: Transport, peer: Peer, settings: ConnectionSettings, hooks: ConnectionHooks) {
+    this.#t = t;
+    this.#peer = peer;
+    this.#s = settings;
+    this.#h = hooks;
+    this.#parser = new RequestParser(settings.limits);
+  }
+
+  /** Serve requests until the client or the server ends the connection. */
+  async run(): Promise<void> {
+    try {
+      for (;;) {
+        const head = await this.#readHead();
+        if (head === null || !(await this.#exchange(head))) break;
+      }
+    } catch (e) {
+      if (this.phase !== "closed") {
+        this.#h.error("debug", `connection ended: ${describe(e)}`, this.#peer);
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Close now (idempotent). Pending reads and writes fail, which ends run(). */
+  close(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    this.deadline = Infinity;
+    try {
+      this.#t.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Called by the worker's sweeper once the deadline has passed. */
+  onTimeout(): void {
+    const p = this.phase;
+    if ((p === "head" || p === "body") && !this.#responseStarted) {
+      this.deadline = Infinity;
+      this.#responseStarted = true;
+      const plan = this.#h.errorPlan(408, "GET");
+      const bytes = this.#headBytes(plan, false);
+      const send = plan.body.kind === "bytes" ? concat(bytes, plan.body.data) : bytes;
+      this.#log(null, 408, plan.body.kind === "bytes" ? plan.body.data.length : 0);
+      const timer = setTimeout(() => this.close(), 1000);
+      writeAll(this.#t, send).catch(() => {}).finally(() => {
+        clearTimeout(timer);
+        this.close();
+      });
+      return;
+    }
+    this.close();
+  }
+
+  /** True while waiting for a new request with nothing buffered (safe to close on shutdown). */
+  get idle(): boolean {
+    return this.phase === "idle" && this.start === this.end;
+  }
+
+  /** InputBuffer: read more bytes, compacting or growing the buffer first. */
+  async fill(): Promise<boolean> {
+    if (this.end === this.buf.length) this.#makeRoom();
+    const n = await this.#t.read(this.buf.subarray(this.end));
+    if (n === null || n === 0) return false;
+    this.end += n;
+    return true;
+  }
+
+  #makeRoom(): void {
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+    } else if (this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    } else {
+      const max = Math.max(this.#s.limits.maxHeaderBytes, MAX_BODY_BUFFER);
+      const next = new Uint8Array(Math.min(this.buf.length * 2, max));
+      next.set(this.buf.subarray(0, this.end));
+      this.buf = next;
+    }
+  }
+
+  async #readHead(): Promise<RequestHead | null> {
+    this.#parser.reset();
+    if (this.start === this.end && this.buf.length > INITIAL_BUFFER) {
+      this.buf = new Uint8Array(INITIAL_BUFFER); // idle connections hold little memory
+      this.start = this.end = 0;
+    }
+    this.#setIdle();
+    for (;;) {
+      if (this.start < this.end) {
+        const r = this.#parser.feed(this.buf.subarray(this.start, this.end));
+        if (r.kind === "head") {
+          this.start += r.consumed;
+          return r.head;
+        }
+        if (r.kind === "error") {
+          await this.#reject(r.code, null);
+          return null;
+        }
+        if (this.phase === "idle" && this.#parser.started) {
+          this.#setPhase("head", this.#s.headerTimeoutMs);
+        }
+      }
+      if (this.#h.draining() && this.idle) return null;
+      if (
+        this.end === this.buf.length && this.start === 0 &&
+        this.buf.length >= this.#s.limits.maxHeaderBytes
+      ) {
+        await this.#reject("headers-too-large", null);
+        return null;
+      }
+      if (!(await this.fill())) return null;
+    }
+  }
+
+  #setIdle(): void {
+    const first = this.#requests === 0;
+    this.phase = "idle";
+    this.deadline = Date.now() + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
+  }
+
+  #setPhase(p: Phase, timeoutMs: number): void {
+    this.phase = p;
+    this.deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
+  }
+
+  /** One request/response exchange; returns whether the connection stays open. */
+  async #exchange(head: RequestHead): Promise<boolean> {
+    this.#requests++;
+    this.#responseStarted = false;
+    const check = checkHead(head, this.#s.limits.maxBodySize);
+    if (check.kind === "error") {
+      await this.#reject(check.code, head);
+      return false;
+    }
+    const body = check.framing.kind === "none" ? null : new BodyReader(
+      this,
+      check.framing,
+      this.#s.limits,
+      check.expectContinue ? () => writeAll(this.#t, CONTINUE_100) : null,
+    );
+    const req: ServerRequest = {
+      method: head.method,
+      target: head.target,
+      headers: head.headers,
+      body,
+      versionMinor: head.versionMinor,
+      peer: this.#peer,
+    };
+    this.#setPhase(
+      body === null ? "handling" : "body",
+      body === null ? Infinity : this.#s.requestTimeoutMs,
+    );
+    let plan = await this.#plan(req);
+    if (this.phase === "closed") return false; // timed out while the handler ran
+    let keep = clientWantsKeepAlive(head.versionMinor, head.headers) && !plan.close &&
+      (this.#s.maxRequestsPerConnection === 0 || this.#requests < this.#s.maxRequestsPerConnection);
+    if (body !== null && !body.done) {
+      if (body.error === null) this.#setPhase("body", this.#s.requestTimeoutMs);
+      if (body.error !== null || !(await body.drain(DRAIN_LIMIT))) keep = false;
+      if (body.error !== null) plan = this.#bodyErrorPlan(body.error, req.method, plan);
+    }
+    if (this.#h.draining()) keep = false;
+    await this.#send(req, plan, keep && !plan.close, head.versionMinor);
+    return keep && !plan.close;
+  }
+
+  async #plan(req: ServerRequest): Promise<ResponsePlan> {
+    try {
+      return await this.#h.handle(req);
+    } catch (e) {
+      if (e instanceof BodyError) return this.#bodyErrorPlan(e, req.method, null);
+      this.#h.error(
+        "crit",
+        `handler failed for ${req.method} ${req.target}: ${describe(e)}`,
+        this.#peer,
+      );
+      return this.#h.errorPlan(500, req.method);
+    }
+  }
+
+  #bodyErrorPlan(e: BodyError, method: string, fallback: ResponsePlan | null): ResponsePlan {
+    if (e.code === "client-closed") return fallback ?? this.#h.errorPlan(400, method);
+    if (e.code === "timeout") return this.#h.errorPlan(408, method);
+    const info = PARSE_ERRORS[e.code];
+    this.#h.error("info", `bad request body: ${info.message}`, this.#peer);
+    return { ...this.#h.errorPlan(info.status, method, info.message), close: true };
+  }
+
+  async #send(
+    req: ServerRequest | null,
+    plan: ResponsePlan,
+    keep: boolean,
+    minor: number,
+  ): Promise<void> {
+    this.#responseStarted = true;
+    const len = plan.body.kind === "file" ? plan.body.length : 0;
+    this.#setPhase("writing", this.#s.sendTimeoutMs + len / 16);
+    if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
+    const head = this.#headBytes(plan, keep, minor);
+    let bytes = 0;
+    try {
+      bytes = await writeResponse(this.#t, head, plan.body, {
+        coalesceBytes: COALESCE_BYTES,
+        chunkSize: this.#s.readChunkSize,
+      });
+    } finally {
+      this.#log(req, plan.status, bytes);
+    }
+  }
+
+  #headBytes(plan: ResponsePlan, keep: boolean, minor = 1): Uint8Array {
+    const fields: ResponseFields = [
+      ["Server", this.#s.serverHeader],
+      ["Date", this.#h.date()],
+      ...plan.fields,
+    ];
+    if (!keep) fields.push(["Connection", "close"]);
+    else if (minor === 0) fields.push(["Connection", "keep-alive"]);
+    return serializeHead(plan.status, fields);
+  }
+
+  async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {
+    const info = PARSE_ERRORS[code];
+    const method = head?.method === "HEAD" ? "HEAD" : "GET";
+    this.#h.error("info", `bad request: ${info.message}`, this.#peer);
+    const plan = this.#h.errorPlan(info.status, method, info.message);
+    const line = head === null ? rawRequestLine(this.buf, this.start, this.end) : requestLine(head);
+    this.#responseStarted = true;
+    this.#setPhase("writing", this.#s.sendTimeoutMs);
+    const headBytes = this.#headBytes(plan, false);
+    let bytes = 0;
+    try {
+      bytes = await writeResponse(this.#t, headBytes, plan.body, {
+        coalesceBytes: COALESCE_BYTES,
+        chunkSize: 4096,
+      });
+    } finally {
+      this.#logLine(line, null, plan.status, bytes);
+    }
+  }
+
+  #log(req: ServerRequest | null, status: number, bytes: number): void {
+    this.#logLine(req === null ? null : requestLine(req), req, status, bytes);
+  }
+
+  #logLine(line: string | null, req: ServerRequest | null, status: number, bytes: number): void {
+    this.#h.access({
+      client: this.#peer.ip,
+      user: null,
+      timeMs: Date.now(),
+      requestLine: line,
+      status,
+      bytes,
+      referer: req?.headers.get("referer"),
+      userAgent: req?.headers.get("user-agent"),
+    });
+    this.#h.responded?.(req, status, bytes);
+  }
+}
+
+function requestLine(r: { method: string; target: string; versionMinor: number }): string {
+  return `${r.method} ${r.target} HTTP/1.${r.versionMinor}`;
+}
+
+/** The first line of what the client sent (for the log of a request that did not parse). */
+export function rawRequestLine(buf: Uint8Array, start: number, end: number): string | null {
+  let i = start;
+  while (i < end && i - start < 2048 && buf[i] !== 0x0d && buf[i] !== 0x0a) i++;
+  if (i === start) return null;
+  let s = "";
+  for (let k = start; k < i; k++) s += String.fromCharCode(buf[k]!);
+  return s;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}

@@ -1,0 +1,133 @@
+/**
+ * Worker entry: listens on the shared port with SO_REUSEPORT (the kernel spreads connections
+ * across workers), runs connections, batches logs to the main thread, drains on stop.
+ * Listed in `deno compile --include`.
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { DateCache } from "../http/http_date.ts";
+import { formatAccessLine } from "../log/access_log.ts";
+import type { ErrorRecord } from "../log/error_log.ts";
+import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
+import { buildSite, type Site } from "./site.ts";
+
+const LOG_FLUSH_MS = 100;
+const LOG_FLUSH_BYTES = 64 * 1024;
+const SWEEP_MS = 250;
+
+let id = 0;
+let listener: Deno.Listener | null = null;
+let draining = false;
+const connections = new Set<Connection>();
+let accessBuf = "";
+let errors: ErrorRecord[] = [];
+let requests = 0;
+let bytesSent = 0;
+
+function post(m: FromWorker): void {
+  self.postMessage(m);
+}
+
+function flushLogs(): void {
+  if (accessBuf === "" && errors.length === 0) return;
+  post({
+    type: "log",
+    id,
+    access: accessBuf,
+    errors,
+    stats: { connections: connections.size, requests, bytes: bytesSent },
+  });
+  accessBuf = "";
+  errors = [];
+}
+
+function hooks(site: Site, dates: DateCache): ConnectionHooks {
+  return {
+    handle: (req) => site.handle(req),
+    errorPlan: (status, method, message) => site.errorPlan(status, method, message),
+    date: () => dates.value(),
+    access(rec) {
+      accessBuf += formatAccessLine(rec) + "\n";
+      requests++;
+      bytesSent += rec.bytes;
+      if (accessBuf.length > LOG_FLUSH_BYTES) flushLogs();
+    },
+    error(level, message, peer?: Peer) {
+      const rec: ErrorRecord = { timeMs: Date.now(), level, module: "core", message, tid: id };
+      errors.push(peer === undefined ? rec : { ...rec, client: `${peer.ip}:${peer.port}` });
+    },
+    draining: () => draining,
+  };
+}
+
+async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
+  id = msg.id;
+  const config = msg.config;
+  const site = buildSite(config, msg.templates);
+  const h = hooks(site, new DateCache(Date.now));
+  const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
+  try {
+    listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
+  } catch (e) {
+    post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  setInterval(flushLogs, LOG_FLUSH_MS);
+  setInterval(sweep, SWEEP_MS);
+  post({ type: "ready", id });
+  try {
+    for await (const conn of listener) {
+      const addr = conn.remoteAddr as Deno.NetAddr;
+      const peer: Peer = { ip: addr.hostname, port: addr.port };
+      if (connections.size >= cap) {
+        h.error(
+          "warn",
+          `MaxSimultaneousConnections reached (${cap} on this worker): closing`,
+          peer,
+        );
+        conn.close();
+        continue;
+      }
+      const c = new Connection(conn, peer, site.settings, h);
+      connections.add(c);
+      c.run().finally(() => connections.delete(c));
+    }
+  } catch (e) {
+    if (!draining) h.error("crit", `accept failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function sweep(): void {
+  const now = Date.now();
+  for (const c of connections) if (c.deadline <= now) c.onTimeout();
+}
+
+async function stop(graceMs: number): Promise<void> {
+  draining = true;
+  try {
+    listener?.close();
+  } catch { /* already closed */ }
+  const until = Date.now() + graceMs;
+  while (connections.size > 0 && Date.now() < until) {
+    for (const c of connections) if (c.idle) c.close();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const c of connections) c.close();
+  flushLogs();
+  post({ type: "stopped", id });
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  if (m.type === "start") {
+    if (m.version !== PROTOCOL_VERSION) {
+      throw new Error(`Worker protocol ${m.version} is not ${PROTOCOL_VERSION}`);
+    }
+    void serve(m);
+  } else if (m.type === "stop") {
+    void stop(m.graceMs);
+  }
+};

@@ -1,0 +1,176 @@
+/**
+ * httpserver: read http.conf, open the logs, start the worker pool, print the listening line,
+ * and shut down cleanly on SIGINT/SIGTERM.
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
+import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
+import { SERVER_NAME, SERVER_VERSION } from "./lib/config/defaults.ts";
+import type { ErrorRecord } from "./lib/log/error_log.ts";
+import { LogWriter } from "./lib/log/log_writer.ts";
+import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
+import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
+import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
+import { WorkerPool } from "./lib/server/worker_pool.ts";
+
+const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
+const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
+
+/** Folder holding http.conf by default: next to the binary when compiled, else next to main.ts. */
+function homeDir(): string {
+  return Deno.build.standalone ? dirname(Deno.execPath()) : dirname(fileURLToPath(import.meta.url));
+}
+
+function loadConfig(args: ReturnType<typeof parseCli>): Config {
+  const file = resolve(args.config ?? resolve(homeDir(), "http.conf"));
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`cannot read the config file: ${e instanceof Error ? e.message : e}`, {
+      file,
+      line: null,
+      key: null,
+    });
+  }
+  const config = parseConfig(text, {
+    file,
+    baseDir: dirname(file),
+    cpus: navigator.hardwareConcurrency,
+  });
+  const checked = withOverrides(config, {
+    port: args.port,
+    root: args.root,
+    workers: args.workers,
+    cwd: Deno.cwd(),
+  });
+  checkFolder(checked.documentRoot, "DocumentRoot", text, file, args.root !== undefined);
+  checkFolder(checked.errorPages, "ErrorPages", text, file, false);
+  return checked;
+}
+
+/** Fail start-up naming the key and its line when a configured folder is missing. */
+function checkFolder(
+  path: string,
+  key: string,
+  text: string,
+  file: string,
+  fromCli: boolean,
+): void {
+  let ok = false;
+  try {
+    ok = Deno.statSync(path).isDirectory;
+  } catch { /* reported below */ }
+  if (ok) return;
+  const line = fromCli ? null : lineOf(text, key);
+  const detail = `"${path}" is not a folder${fromCli ? " (from --root)" : ""}`;
+  throw new ConfigError(detail, { file, line, key });
+}
+
+function lineOf(text: string, key: string): number | null {
+  const lines = text.split("\n");
+  const i = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  return i < 0 ? null : i + 1;
+}
+
+function readTemplate(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
+  return { timeMs: Date.now(), level, module: "core", message, tid: 0 };
+}
+
+async function run(config: Config): Promise<number> {
+  const logs = await LogWriter.open({
+    accessLog: config.accessLog,
+    errorLog: config.errorLog,
+    level: config.logLevel,
+    stderrLevel: "crit",
+  });
+  const templates = Object.fromEntries(
+    loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
+  );
+  const port = resolveListenPort(config.listen.host, config.listen.port);
+  const pool = new WorkerPool({
+    size: config.workers,
+    workerUrl: new URL("./lib/server/worker_main.ts", import.meta.url),
+    startMessage: (id) => ({
+      type: "start",
+      version: PROTOCOL_VERSION,
+      id,
+      config,
+      port,
+      templates,
+    }),
+    onMessage(m) {
+      if (m.type !== "log") return;
+      if (m.access !== "") logs.access(m.access);
+      for (const r of m.errors) logs.error(r);
+    },
+    onEvent: (level, message) => logs.error(mainRecord(level, message)),
+  });
+  try {
+    await pool.start();
+  } catch (e) {
+    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
+    await pool.stop(0);
+    await logs.close();
+    return 1;
+  }
+  const where = `http://${formatHostPort(config.listen.host, port)}`;
+  logs.error(
+    mainRecord(
+      "notice",
+      `${SERVER_NAME}/${SERVER_VERSION} listening on ${where} (${config.workers} workers)`,
+    ),
+  );
+  out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
+  const signal = await new Promise<string>((res) => {
+    for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => res(s));
+  });
+  logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
+  await pool.stop(config.shutdownGraceMs);
+  logs.error(mainRecord("notice", "shutdown complete"));
+  await logs.close();
+  return 0;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseCli(Deno.args);
+  } catch (e) {
+    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}\n\n${HELP_TEXT}`);
+    return 2;
+  }
+  if (args.help) return out(HELP_TEXT), 0;
+  if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
+  let config: Config;
+  try {
+    config = loadConfig(args);
+  } catch (e) {
+    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  }
+  if (args.checkConfig) {
+    out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
+    return 0;
+  }
+  try {
+    return await run(config);
+  } catch (e) {
+    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  }
+}
+
+Deno.exit(await main());
