@@ -1,0 +1,130 @@
+/**
+ * The shape of a validated configuration (types only; re-exported by `config.ts`).
+ *
+ * @module
+ */
+
+/** Error-log severity, least to most severe. */
+export type LogLevel = "debug" | "info" | "notice" | "warn" | "error" | "crit";
+
+/** One `[CacheControl]` rule: `pattern = value`, kept in file order. */
+export interface CacheRule {
+  /** `*.ext` (matched against the extension) or a URL-path glob starting with `/`. */
+  readonly pattern: string;
+  /** The Cache-Control header value to send. */
+  readonly value: string;
+}
+
+/** An address; IPv6 hosts are stored without brackets (`"::1"`). */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The validated server configuration: one field per `http.conf` key (key in brackets).
+ * Paths are absolute ("" = off/none); durations in ms (`*Ms`) or s (`*S`); sizes in bytes.
+ * Plain data only, so it survives `structuredClone` / `postMessage`.
+ */
+export interface Config {
+  /** Absolute path of the config file; `null` when built from defaults. */
+  readonly file: string | null;
+  /** Absolute folder relative paths resolve against (the config file's folder). */
+  readonly baseDir: string;
+  /** [Listen] `host:port`, `[v6]:port` or a bare port (host 0.0.0.0). */
+  readonly listen: HostPort;
+  /** [DocumentRoot] */
+  readonly documentRoot: string;
+  /** [ErrorPages] folder holding `<status>.html`. */
+  readonly errorPages: string;
+  /** `[ErrorDocument]` section: status code ("300".."599") -> absolute file path. */
+  readonly errorDocuments: Readonly<Record<string, string>>;
+  /** [AccessLog] ("" = Off) */
+  readonly accessLog: string;
+  /** [ErrorLog] ("" = Off) */
+  readonly errorLog: string;
+  /** [LogLevel] (`warning` is read as `warn`) */
+  readonly logLevel: LogLevel;
+  /** [LogNotFound] 404s get an error-log line (nginx `log_not_found`). */
+  readonly logNotFound: boolean;
+  /** [ServerTokens] `full` -> "httpserver/VERSION", `prod` -> "httpserver". */
+  readonly serverTokens: "full" | "prod";
+  /** [Workers] 1..256 (`auto` = CPU count). */
+  readonly workers: number;
+  /** [MaxSimultaneousConnections] per server instance. */
+  readonly maxSimultaneousConnections: number;
+  /** [HeaderTimeout] to receive a whole request head (-> 408). */
+  readonly headerTimeoutMs: number;
+  /** [KeepAliveTimeout] idle keep-alive connection is closed silently. */
+  readonly idleTimeoutMs: number;
+  /** [RequestTimeout] to receive a whole body (-> 408). */
+  readonly requestTimeoutMs: number;
+  /** [SendTimeout] a client not reading this long is dropped. */
+  readonly sendTimeoutMs: number;
+  /** [ShutdownGrace] time to drain after SIGTERM. */
+  readonly shutdownGraceMs: number;
+  /** [MaxRequestLine] (-> 414) */
+  readonly maxRequestLine: number;
+  /** [MaxHeaderBytes] whole head including the request line (-> 431). */
+  readonly maxHeaderBytes: number;
+  /** [MaxHeaderCount] (-> 431) */
+  readonly maxHeaderCount: number;
+  /** [MaxBodySize] (-> 413) */
+  readonly maxBodySize: number;
+  /** [MaxChunkExtension] (-> 400) */
+  readonly maxChunkExtension: number;
+  /** [MaxKeepAliveRequests] (0 = unlimited) */
+  readonly maxRequestsPerConnection: number;
+  /** [MaxRanges] more ranges -> Range ignored, 200 (0 disables ranges). */
+  readonly maxRanges: number;
+  /** [ReadChunkSize] 4k..16m */
+  readonly readChunkSize: number;
+  /** [DirectoryListing] */
+  readonly directoryListing: boolean;
+  /** [ContentDigest] */
+  readonly contentDigest: boolean;
+  /** [WriteAccess] PUT/DELETE; requires passwordFile. */
+  readonly writeAccess: boolean;
+  /** [PasswordFile] ("" = none) */
+  readonly passwordFile: string;
+  /** [WritePaths] URL path prefixes, each starting with "/". */
+  readonly writePaths: readonly string[];
+  /** [UploadPaths] URL path prefixes, each starting with "/". */
+  readonly uploadPaths: readonly string[];
+  /** [Compression] */
+  readonly compression: boolean;
+  /** [CompressionMinSize] */
+  readonly compressionMinSize: number;
+  /** [CompressionTypes] lower-case media types. */
+  readonly compressionTypes: readonly string[];
+  /** `[CacheControl]` section, in file order. */
+  readonly cacheControl: readonly CacheRule[];
+  /** [Sessions] */
+  readonly sessions: boolean;
+  /** [SessionCookie] an RFC 6265 token. */
+  readonly sessionCookie: string;
+  /** [SessionTTL] in seconds (>= 1). */
+  readonly sessionTtlS: number;
+  /** [SessionKey] ("" = main generates or loads one) */
+  readonly sessionKey: string;
+  /** [SessionKeyFile] ("" = none); exclusive with sessionKey. */
+  readonly sessionKeyFile: string;
+  /** [SessionSecure] */
+  readonly sessionSecure: boolean;
+  /** [Memcached] servers ([] = in-process store). */
+  readonly memcached: readonly HostPort[];
+  /** [MemcachedTimeout] */
+  readonly memcachedTimeoutMs: number;
+  /** [ServerStatus] */
+  readonly statusEnabled: boolean;
+  /** [ServerStatusPath] */
+  readonly statusPath: string;
+  /** [ServerStatusAllow] IPs or CIDR blocks (`10.0.0.0/8`, `fd00::/8`). */
+  readonly statusAllow: readonly string[];
+  /** [FileCacheSize] (0 disables the cache) */
+  readonly fileCacheBytes: number;
+  /** [FileCacheMaxFileSize] */
+  readonly fileCacheMaxFile: number;
+  /** [FileCacheRevalidate] */
+  readonly fileCacheRevalidateMs: number;
+}
