@@ -131,7 +131,7 @@ export class ChunkedDecoder {
     if (c === CR) return this.#setState(S.SizeLf);
     if (c === 0x3b) return this.#setState(S.Ext);
     if (c === SP || c === HTAB) return this.#setState(S.SizeWs);
-    return "bad-chunk-size";
+    return c === LF ? "bare-lf" : "bad-chunk-size";
   }
 
   #startData(): ParseErrorCode | null {

@@ -1,0 +1,223 @@
+import { assertEquals } from "../http/test_assert.ts";
+import { TEST_LIMITS } from "../http/test_scan.ts";
+import type { AccessRecord } from "../log/access_log.ts";
+import type { ResponsePlan } from "../static/plan.ts";
+import type { Transport } from "./body_writer.ts";
+import {
+  Connection,
+  type ConnectionHooks,
+  type ConnectionSettings,
+  type ServerRequest,
+} from "./connection.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A transport fed from fixed input pieces; collects everything written. */
+class MemoryTransport implements Transport {
+  out = "";
+  closed = false;
+  constructor(private pieces: string[], private maxWrite = Infinity) {}
+  read(p: Uint8Array): Promise<number | null> {
+    const next = this.pieces.shift();
+    if (next === undefined || this.closed) return Promise.resolve(null);
+    const bytes = enc.encode(next);
+    if (bytes.length > p.length) {
+      this.pieces.unshift(dec.decode(bytes.subarray(p.length)));
+    }
+    const n = Math.min(p.length, bytes.length);
+    p.set(bytes.subarray(0, n));
+    return Promise.resolve(n);
+  }
+  write(p: Uint8Array): Promise<number> {
+    const n = Math.min(p.length, this.maxWrite); // partial writes, to prove the loop
+    this.out += dec.decode(p.subarray(0, n));
+    return Promise.resolve(n);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+const SETTINGS: ConnectionSettings = {
+  limits: { ...TEST_LIMITS, maxBodySize: 100 },
+  maxRequestsPerConnection: 0,
+  headerTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  sendTimeoutMs: 10_000,
+  serverHeader: "test",
+  readChunkSize: 4096,
+};
+
+function bytesPlan(
+  status: number,
+  text: string,
+  extra: Array<[string, string]> = [],
+): ResponsePlan {
+  const data = enc.encode(text);
+  return {
+    status,
+    fields: [["Content-Length", String(data.length)], ...extra],
+    body: { kind: "bytes", data },
+  };
+}
+
+/** Echo handler: body is "METHOD TARGET [body]". */
+function hooks(log: AccessRecord[]): ConnectionHooks {
+  return {
+    async handle(req: ServerRequest) {
+      let body = "";
+      if (req.body !== null) { for await (const c of req.body) body += dec.decode(c); }
+      return bytesPlan(200, `${req.method} ${req.target}${body === "" ? "" : " " + body}`);
+    },
+    errorPlan: (status) => ({ ...bytesPlan(status, `error ${status}`), close: status !== 404 }),
+    date: () => "Thu, 01 Jan 1970 00:00:00 GMT",
+    access: (r) => log.push(r),
+    error: () => {},
+    draining: () => false,
+  };
+}
+
+async function converse(
+  pieces: string[],
+  maxWrite = Infinity,
+): Promise<{ out: string; log: AccessRecord[] }> {
+  const t = new MemoryTransport(pieces, maxWrite);
+  const log: AccessRecord[] = [];
+  await new Connection(t, { ip: "10.0.0.1", port: 5 }, SETTINGS, hooks(log)).run();
+  assertEquals(t.closed, true);
+  return { out: t.out, log };
+}
+
+const R = (body: string, extra = "") =>
+  `HTTP/1.1 200 OK\r\nServer: test\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+
+Deno.test("Connection answers pipelined requests in order (golden transcript)", async () => {
+  const input = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" +
+    "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const { out, log } = await converse([input]);
+  assertEquals(out, R("GET /a") + R("GET /b") + R("GET /c", "Connection: close\r\n"));
+  assertEquals(log.map((l) => l.requestLine), [
+    "GET /a HTTP/1.1",
+    "GET /b HTTP/1.1",
+    "GET /c HTTP/1.1",
+  ]);
+});
+
+Deno.test("Connection gives the same transcript when input arrives a byte at a time and writes are partial", async () => {
+  const input =
+    "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz" +
+    "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+  const whole = await converse([input]);
+  const bytewise = await converse([...input], 7);
+  assertEquals(bytewise.out, whole.out);
+  assertEquals(whole.out, R("GET /a") + R("PUT /b xyz") + R("POST /c hi"));
+});
+
+Deno.test("Connection closes HTTP/1.0 unless keep-alive is asked, and says keep-alive when it is", async () => {
+  const { out } = await converse(["GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n"]);
+  assertEquals(out, R("GET /a", "Connection: close\r\n"));
+  const ka = await converse([
+    "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n",
+  ]);
+  assertEquals(
+    ka.out,
+    R("GET /a", "Connection: keep-alive\r\n") + R("GET /b", "Connection: close\r\n"),
+  );
+});
+
+Deno.test("Connection answers a parse error with its status and closes, ignoring what follows", async () => {
+  const { out, log } = await converse([
+    "GET / HTTP/1.1\r\nHost : x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n",
+  ]);
+  assertEquals(out.startsWith("HTTP/1.1 400 Bad Request\r\n"), true);
+  assertEquals(out.includes("Connection: close\r\n"), true);
+  assertEquals(out.includes("GET /next"), false);
+  assertEquals(log.map((l) => [l.status, l.requestLine]), [[400, "GET / HTTP/1.1"]]);
+});
+
+Deno.test("Connection maps semantic errors to 400/413/417/501/505 and closes", async () => {
+  const cases: Array<[string, number]> = [
+    ["GET / HTTP/1.1\r\n\r\n", 400],
+    ["PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413],
+    ["PUT / HTTP/1.1\r\nHost: x\r\nExpect: later\r\nContent-Length: 1\r\n\r\nx", 417],
+    ["BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501],
+    ["GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505],
+    ["POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400],
+    [
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n" + "a".repeat(101) +
+      "\r\n0\r\n\r\n",
+      413,
+    ],
+  ];
+  for (const [input, status] of cases) {
+    const { out, log } = await converse([input + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n"]);
+    assertEquals(out.slice(0, 12), `HTTP/1.1 ${status}`, input);
+    assertEquals(out.includes("GET /next"), false, input);
+    assertEquals(log.length, 1, input);
+  }
+});
+
+Deno.test("Connection sends 100 Continue only when the handler reads the body", async () => {
+  const { out } = await converse([
+    "PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
+    "ok",
+  ]);
+  assertEquals(out, "HTTP/1.1 100 Continue\r\n\r\n" + R("PUT /u ok"));
+});
+
+Deno.test("Connection closes after MaxKeepAliveRequests responses", async () => {
+  const t = new MemoryTransport(["GET /1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3)]);
+  await new Connection(
+    t,
+    { ip: "1", port: 1 },
+    { ...SETTINGS, maxRequestsPerConnection: 2 },
+    hooks([]),
+  ).run();
+  assertEquals(t.out, R("GET /1") + R("GET /1", "Connection: close\r\n"));
+});
+
+Deno.test("Connection turns a handler exception into 500 and keeps the server up", async () => {
+  const t = new MemoryTransport(["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]);
+  const h = hooks([]);
+  const errors: string[] = [];
+  await new Connection(t, { ip: "1", port: 1 }, SETTINGS, {
+    ...h,
+    handle: () => Promise.reject(new Error("boom")),
+    error: (level, m) => errors.push(`${level}:${m.split("\n")[0]}`),
+  }).run();
+  assertEquals(t.out.startsWith("HTTP/1.1 500 "), true);
+  assertEquals(
+    errors.some((e) => e.startsWith("crit:handler failed for GET /: Error: boom")),
+    true,
+  );
+});
+
+Deno.test("Connection onTimeout() sends 408 to a client stuck mid-head and closes", async () => {
+  let release: (v: number | null) => void = () => {};
+  const t = new MemoryTransport([]);
+  let first = true;
+  t.read = (p: Uint8Array) => {
+    if (first) {
+      first = false;
+      p.set(enc.encode("GET / HT"));
+      return Promise.resolve(8);
+    }
+    return new Promise((r) => (release = r));
+  };
+  const origClose = t.close.bind(t);
+  t.close = () => {
+    origClose();
+    release(null);
+  };
+  const log: AccessRecord[] = [];
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks(log));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(c.phase, "head");
+  c.onTimeout();
+  await done;
+  assertEquals(t.out.startsWith("HTTP/1.1 408 Request Timeout\r\n"), true);
+  assertEquals(log.map((l) => l.status), [408]);
+});
