@@ -1,0 +1,251 @@
+/**
+ * Black-box tests of the core server: the real process on port 0, raw bytes over TCP.
+ */
+import { assertEquals } from "../lib/http/test_assert.ts";
+import assert from "node:assert/strict";
+import { eventually, rawExchange, startServer, type TestServer } from "./helpers/server.ts";
+import { join } from "./helpers/paths.ts";
+
+const ACCESS_RE =
+  /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "(?:[^"\\]|\\.)*" \d{3} (\d+|-) "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"$/;
+
+function statusOf(response: string): number {
+  return Number(response.slice(9, 12));
+}
+
+function header(response: string, name: string): string | undefined {
+  const head = response.slice(0, response.indexOf("\r\n\r\n"));
+  const m = new RegExp(`^${name}: (.*)$`, "im").exec(head);
+  return m?.[1];
+}
+
+function bodyOf(response: string): string {
+  return response.slice(response.indexOf("\r\n\r\n") + 4);
+}
+
+async function withServer(
+  fn: (s: TestServer) => Promise<void>,
+  opts: Parameters<typeof startServer>[0] = {},
+): Promise<void> {
+  const s = await startServer(opts);
+  try {
+    await fn(s);
+  } finally {
+    assertEquals(await s.stop(), 0, "server exits 0 on SIGTERM");
+  }
+}
+
+Deno.test("server prints one listening line, serves /, and logs in Combined and Apache error formats", async () => {
+  let server: TestServer | null = null;
+  await withServer(async (s) => {
+    server = s;
+    assertEquals(s.stdout().trim().split("\n").length, 1);
+    const r = await rawExchange(
+      s.port,
+      'GET / HTTP/1.1\r\nHost: t\r\nUser-Agent: ua "q"\r\nConnection: close\r\n\r\n',
+    );
+    assertEquals(statusOf(r), 200);
+    assertEquals(header(r, "Content-Type"), "text/html; charset=utf-8");
+    assert.match(
+      header(r, "Date")!,
+      /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
+    assertEquals(header(r, "Server"), "httpserver");
+    assertEquals(bodyOf(r), Deno.readTextFileSync(join(s.root, "index.html")));
+    assertEquals(Number(header(r, "Content-Length")), bodyOf(r).length);
+    assert.match(header(r, "ETag")!, /^"[0-9a-f-]+"$/);
+  });
+  const s = server!;
+  const lines = s.readLog("access.log").trim().split("\n");
+  assertEquals(lines.length, 1);
+  assert.match(lines[0]!, ACCESS_RE);
+  assert.ok(lines[0]!.includes('"GET / HTTP/1.1" 200 '));
+  assert.ok(lines[0]!.endsWith('"-" "ua \\"q\\""'));
+  assert.match(
+    s.readLog("error.log"),
+    /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}\.\d{6} \d{4}\] \[core:notice\] \[pid \d+:tid 0\] /m,
+  );
+});
+
+Deno.test("server answers protocol errors with the right status, a page and Connection: close", async () => {
+  await withServer(async (s) => {
+    const cases: Array<[string, number]> = [
+      ["GET / HTTP/1.1\r\n\r\n", 400],
+      ["GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400],
+      ["GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n  fold\r\n\r\n", 400],
+      ["GET / HTTP/1.1\nHost: a\n\n", 400],
+      [
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+      ],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nnothex\r\n", 400],
+      [`GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`, 414],
+      [`GET / HTTP/1.1\r\nHost: a\r\nX: ${"a".repeat(17000)}\r\n\r\n`, 431],
+      [`GET / HTTP/1.1\r\nHost: a\r\n${"X: 1\r\n".repeat(101)}\r\n`, 431],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 999999999999\r\n\r\n", 413],
+      ["BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", 501],
+      ["GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505],
+      ["GET / HTTP/1.1\r\nHost: a\r\nExpect: tea\r\n\r\n", 417],
+    ];
+    for (const [req, status] of cases) {
+      const r = await rawExchange(s.port, req);
+      assertEquals(statusOf(r), status, JSON.stringify(req.slice(0, 60)));
+      assertEquals(header(r, "Connection"), "close", req.slice(0, 40));
+      assertEquals(Number(header(r, "Content-Length")), bodyOf(r).length);
+      assert.ok(bodyOf(r).includes(String(status)));
+    }
+  });
+});
+
+Deno.test("server keeps 1.1 connections alive and answers pipelined requests in order", async () => {
+  await withServer(async (s) => {
+    const req = (p: string) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const r = await rawExchange(
+      s.port,
+      req("/hello.txt") + req("/missing") + req("/style.css") +
+        "HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    const statuses = [...r.matchAll(/^HTTP\/1\.1 (\d{3}) /gm)].map((m) => Number(m[1]));
+    assertEquals(statuses, [200, 404, 200, 200]);
+    assert.ok(r.indexOf("Hello from httpserver!") < r.indexOf("404 Not Found"));
+  });
+});
+
+Deno.test("server closes HTTP/1.0 by default and keeps it with keep-alive; absolute-form works", async () => {
+  await withServer(async (s) => {
+    const r10 = await rawExchange(
+      s.port,
+      "GET /hello.txt HTTP/1.0\r\n\r\nGET /hello.txt HTTP/1.0\r\n\r\n",
+    );
+    assertEquals([...r10.matchAll(/^HTTP\/1\.1 200/gm)].length, 1);
+    const ka = await rawExchange(
+      s.port,
+      "GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET http://x/hello.txt HTTP/1.0\r\n\r\n",
+    );
+    assertEquals([...ka.matchAll(/^HTTP\/1\.1 200/gm)].length, 2);
+    assert.ok(ka.includes("Connection: keep-alive"));
+  });
+});
+
+Deno.test("server never serves anything outside DocumentRoot", async () => {
+  await withServer(async (s) => {
+    Deno.symlinkSync("/etc/passwd", join(s.root, "passwd-link"));
+    Deno.writeTextFileSync(join(s.root, ".secret"), "hidden");
+    const cases: Array<[string, number]> = [
+      ["/../../../../etc/passwd", 400],
+      ["/%2e%2e/%2e%2e/etc/passwd", 400],
+      ["/docs/..%2f..%2f..%2fetc%2fpasswd", 404],
+      ["/..%5c..%5cetc%5cpasswd", 400],
+      ["/index.html%00.txt", 400],
+      ["/%zz", 400],
+      ["/%c0%ae%c0%ae/etc/passwd", 400],
+      ["/passwd-link", 403],
+      ["/.secret", 404],
+      ["/%2esecret", 404],
+    ];
+    for (const [target, status] of cases) {
+      const r = await rawExchange(
+        s.port,
+        `GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+      );
+      assertEquals(statusOf(r), status, target);
+      assert.ok(!r.includes("root:"), target);
+      assert.ok(!r.includes("hidden"), target);
+    }
+  });
+});
+
+Deno.test("server redirects /dir to /dir/ keeping the query and serves index.html there", async () => {
+  await withServer(async (s) => {
+    const r = await rawExchange(
+      s.port,
+      "GET /docs?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(statusOf(r), 301);
+    assertEquals(header(r, "Location"), "/docs/?x=1");
+    const idx = await rawExchange(
+      s.port,
+      "GET /docs/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(bodyOf(idx), Deno.readTextFileSync(join(s.root, "docs", "index.html")));
+    Deno.mkdirSync(join(s.root, "empty"));
+    const forbidden = await rawExchange(
+      s.port,
+      "GET /empty/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(statusOf(forbidden), 403);
+  });
+});
+
+Deno.test("HEAD gives the same headers as GET and no body", async () => {
+  await withServer(async (s) => {
+    for (const path of ["/", "/images/logo.png", "/missing", "/docs"]) {
+      const get = await rawExchange(
+        s.port,
+        `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+      );
+      const head = await rawExchange(
+        s.port,
+        `HEAD ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+      );
+      const strip = (r: string) => r.slice(0, r.indexOf("\r\n\r\n")).replace(/^Date: .*$/m, "");
+      assertEquals(strip(head), strip(get), path);
+      assertEquals(bodyOf(head), "", path);
+    }
+  });
+});
+
+Deno.test("server sends 408 when a request head does not arrive within HeaderTimeout", async () => {
+  await withServer(async (s) => {
+    const t0 = Date.now();
+    const r = await rawExchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n", { idleMs: 5000 });
+    assertEquals(statusOf(r), 408);
+    assert.ok(Date.now() - t0 < 3000);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    const n = await conn.read(new Uint8Array(10)); // an idle connection is closed silently
+    assertEquals(n, null);
+    conn.close();
+  }, { conf: { HeaderTimeout: "1s", KeepAliveTimeout: "1s" } });
+});
+
+Deno.test("server streams a large file byte-identical and serves ranges of it", async () => {
+  await withServer(async (s) => {
+    const big = new Uint8Array(12 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4) new DataView(big.buffer).setUint32(i, i); // bytes encode offsets
+    Deno.writeFileSync(join(s.root, "big.bin"), big);
+    const res = await fetch(`${s.url}/big.bin`);
+    const got = new Uint8Array(await res.arrayBuffer());
+    assertEquals(got.length, big.length);
+    assertEquals(got.every((b, i) => b === big[i]), true);
+    const part = await fetch(`${s.url}/big.bin`, { headers: { Range: "bytes=4000000-4000007" } });
+    assertEquals(part.status, 206);
+    const dv = new DataView(await part.arrayBuffer());
+    assertEquals(dv.getUint32(0), 4000000);
+    assertEquals(dv.getUint32(4), 4000004);
+  });
+});
+
+Deno.test("SIGINT also stops the server with exit 0 after finishing an in-flight response", async () => {
+  const s = await startServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  await conn.write(new TextEncoder().encode("GET /media/sample.webm HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const first = new Uint8Array(1024);
+  assert.ok((await conn.read(first))! > 0);
+  const code = s.stop("SIGINT");
+  let total = 0;
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await conn.read(buf).catch(() => null);
+    if (n === null) break;
+    total += n;
+  }
+  conn.close();
+  assertEquals(await code, 0);
+  assert.ok(total > 100_000, `the response in flight was finished (${total} bytes)`);
+  await eventually(
+    () => s.readLog("access.log").includes("sample.webm"),
+    2000,
+    "access line flushed",
+  );
+});
