@@ -10,7 +10,7 @@ import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
 import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
 import { SERVER_NAME, SERVER_VERSION } from "./lib/config/defaults.ts";
 import type { ErrorRecord } from "./lib/log/error_log.ts";
-import { LogWriter } from "./lib/log/log_writer.ts";
+import { LogOpenError, LogWriter } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
@@ -24,7 +24,7 @@ function homeDir(): string {
   return Deno.build.standalone ? dirname(Deno.execPath()) : dirname(fileURLToPath(import.meta.url));
 }
 
-function loadConfig(args: ReturnType<typeof parseCli>): Config {
+function loadConfig(args: ReturnType<typeof parseCli>): { config: Config; text: string } {
   const file = resolve(args.config ?? resolve(homeDir(), "http.conf"));
   let text: string;
   try {
@@ -49,7 +49,7 @@ function loadConfig(args: ReturnType<typeof parseCli>): Config {
   });
   checkFolder(checked.documentRoot, "DocumentRoot", text, file, args.root !== undefined);
   checkFolder(checked.errorPages, "ErrorPages", text, file, false);
-  return checked;
+  return { config: checked, text };
 }
 
 /** Fail start-up naming the key and its line when a configured folder is missing. */
@@ -89,13 +89,22 @@ function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
   return { timeMs: Date.now(), level, module: "core", message, tid: 0 };
 }
 
-async function run(config: Config): Promise<number> {
-  const logs = await LogWriter.open({
-    accessLog: config.accessLog,
-    errorLog: config.errorLog,
-    level: config.logLevel,
-    stderrLevel: "crit",
-  });
+async function openLogs(config: Config, text: string): Promise<LogWriter> {
+  try {
+    return await LogWriter.open({
+      accessLog: config.accessLog,
+      errorLog: config.errorLog,
+      level: config.logLevel,
+      stderrLevel: "crit",
+    });
+  } catch (e) {
+    if (!(e instanceof LogOpenError)) throw e;
+    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
+  }
+}
+
+async function run(config: Config, text: string): Promise<number> {
+  const logs = await openLogs(config, text);
   const templates = Object.fromEntries(
     loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
   );
@@ -154,19 +163,20 @@ async function main(): Promise<number> {
   }
   if (args.help) return out(HELP_TEXT), 0;
   if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
-  let config: Config;
+  let loaded;
   try {
-    config = loadConfig(args);
+    loaded = loadConfig(args);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
+  const { config, text } = loaded;
   if (args.checkConfig) {
     out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
     return 0;
   }
   try {
-    return await run(config);
+    return await run(config, text);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;

@@ -28,6 +28,22 @@ const TAPE_METHOD = {
   crit: "fatal",
 } as const;
 
+/** A log file that cannot be opened; `key` is the http.conf key naming it. */
+export class LogOpenError extends Error {
+  override name = "LogOpenError";
+  constructor(readonly key: "AccessLog" | "ErrorLog", path: string, cause: unknown) {
+    super(`cannot open "${path}": ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { append: true, create: true, write: true });
+  } catch (e) {
+    throw new LogOpenError(key, path, e);
+  }
+}
+
 /** Buffered, ordered appender for one file. */
 class Appender {
   #file: Deno.FsFile;
@@ -87,17 +103,18 @@ export class LogWriter {
     this.#targets = targets;
   }
 
-  /** Open both logs (creating them), failing fast when a folder is missing or not writable. */
+  /**
+   * Open both logs (creating them), failing fast when a folder is missing or not writable.
+   * @throws LogOpenError naming the key
+   */
   static async open(t: LogTargets): Promise<LogWriter> {
     let access: Appender | null = null;
     if (t.accessLog !== "") {
-      access = new Appender(
-        await Deno.open(t.accessLog, { append: true, create: true, write: true }),
-      );
+      access = new Appender(await openAppend("AccessLog", t.accessLog));
     }
     let logger: Logger | null = null;
     if (t.errorLog !== "") {
-      (await Deno.open(t.errorLog, { append: true, create: true, write: true })).close();
+      (await openAppend("ErrorLog", t.errorLog)).close();
       const pid = Deno.pid;
       await configure({
         reset: true,

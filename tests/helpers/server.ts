@@ -39,10 +39,10 @@ export interface TestServer {
   readLog(name: "access.log" | "error.log"): string;
 }
 
-/** The bundled http.conf with some keys replaced. */
+/** The bundled http.conf with some keys replaced (ErrorPages made absolute so it works from a temp folder). */
 export function configText(conf: Readonly<Record<string, string>>, extra = ""): string {
   let text = Deno.readTextFileSync(join(REPO, "http.conf"));
-  for (const [key, value] of Object.entries(conf)) {
+  for (const [key, value] of Object.entries({ ErrorPages: join(REPO, "error"), ...conf })) {
     const re = new RegExp(`^${key}\\s*=.*$`, "m");
     text = re.test(text)
       ? text.replace(re, `${key} = ${value}`)
