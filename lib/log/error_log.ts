@@ -46,8 +46,8 @@ export function errorTime(ms: number): string {
 /** One line, without the trailing newline; control characters in the message are escaped. */
 export function formatErrorLine(r: ErrorRecord, pid: number): string {
   const client = r.client === undefined ? "" : ` [client ${r.client}]`;
-  // deno-lint-ignore no-control-regex
   const msg = r.message.replace(
+    // deno-lint-ignore no-control-regex
     /[\x00-\x1f\x7f]/g,
     (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"),
   );
