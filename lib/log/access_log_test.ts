@@ -1,0 +1,43 @@
+import { assertEquals } from "../http/test_assert.ts";
+import { clfTime, escapeLogValue, formatAccessLine } from "./access_log.ts";
+
+Deno.test("formatAccessLine() writes Apache Combined Log Format", () => {
+  const line = formatAccessLine({
+    client: "192.0.2.1",
+    user: null,
+    timeMs: Date.UTC(2000, 9, 10, 13, 55, 36),
+    requestLine: "GET /apache_pb.gif HTTP/1.0",
+    status: 200,
+    bytes: 2326,
+    referer: "http://www.example.com/start.html",
+    userAgent: "Mozilla/4.08 [en] (Win98; I ;Nav)",
+  });
+  assertEquals(
+    line,
+    '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"',
+  );
+});
+
+Deno.test("formatAccessLine() writes - for no body, no request line and missing headers", () => {
+  const line = formatAccessLine({
+    client: "::1",
+    user: "bob",
+    timeMs: 0,
+    requestLine: null,
+    status: 400,
+    bytes: 0,
+    referer: undefined,
+    userAgent: undefined,
+  });
+  assertEquals(line, '::1 - bob [01/Jan/1970:00:00:00 +0000] "-" 400 - "-" "-"');
+});
+
+Deno.test("escapeLogValue() stops clients from forging log lines", () => {
+  assertEquals(escapeLogValue('a"b\\c'), 'a\\"b\\\\c');
+  assertEquals(escapeLogValue("x\r\nINJECTED"), "x\\x0d\\x0aINJECTED");
+  assertEquals(escapeLogValue("caf\xe9"), "caf\\xe9");
+});
+
+Deno.test("clfTime() pads day and time fields", () => {
+  assertEquals(clfTime(Date.UTC(2024, 1, 3, 4, 5, 6)), "[03/Feb/2024:04:05:06 +0000]");
+});

@@ -1,0 +1,23 @@
+import { assertEquals } from "../http/test_assert.ts";
+import { contentTypeFor, DEFAULT_TYPE } from "./mime.ts";
+
+Deno.test("contentTypeFor() adds charset=utf-8 to text types and picks IANA types", () => {
+  const cases: Array<[string, string]> = [
+    ["/index.html", "text/html; charset=utf-8"],
+    ["/a/style.css", "text/css; charset=utf-8"],
+    ["/app.js", "text/javascript; charset=utf-8"],
+    ["/data.json", "application/json; charset=utf-8"],
+    ["/hello.txt", "text/plain; charset=utf-8"],
+    ["/logo.PNG", "image/png"],
+    ["/guide.pdf", "application/pdf"],
+    ["/v.webm", "video/webm"],
+    ["/v.mp4", "video/mp4"],
+  ];
+  for (const [p, t] of cases) assertEquals(contentTypeFor(p), t, p);
+});
+
+Deno.test("contentTypeFor() falls back to application/octet-stream", () => {
+  for (const p of ["/README", "/a.unknownext", "/.hidden", "/dir.d/file"]) {
+    assertEquals(contentTypeFor(p), DEFAULT_TYPE, p);
+  }
+});
