@@ -249,3 +249,23 @@ Deno.test("SIGINT also stops the server with exit 0 after finishing an in-flight
     "access line flushed",
   );
 });
+
+Deno.test("server answers 503 with Retry-After beyond MaxSimultaneousConnections", async () => {
+  await withServer(async (s) => {
+    const held = [
+      await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
+      await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
+    ];
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await rawExchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    assertEquals(statusOf(r), 503);
+    assertEquals(header(r, "Retry-After"), "1");
+    for (const c of held) c.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const ok = await rawExchange(
+      s.port,
+      "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(statusOf(ok), 200);
+  }, { workers: 1, conf: { MaxSimultaneousConnections: "2" } });
+});

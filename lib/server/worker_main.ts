@@ -10,6 +10,8 @@
 import { DateCache } from "../http/http_date.ts";
 import { formatAccessLine } from "../log/access_log.ts";
 import type { ErrorRecord } from "../log/error_log.ts";
+import { serializeHead } from "../http/response_head.ts";
+import { writeAll } from "./body_writer.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
 import { buildSite, type Site } from "./site.ts";
@@ -83,12 +85,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
       const addr = conn.remoteAddr as Deno.NetAddr;
       const peer: Peer = { ip: addr.hostname, port: addr.port };
       if (connections.size >= cap) {
-        h.error(
-          "warn",
-          `MaxSimultaneousConnections reached (${cap} on this worker): closing`,
-          peer,
-        );
-        conn.close();
+        refuse(conn, peer, site, h, cap);
         continue;
       }
       const c = new Connection(conn, peer, site.settings, h);
@@ -98,6 +95,45 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   } catch (e) {
     if (!draining) h.error("crit", `accept failed: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Over MaxSimultaneousConnections: answer 503 with Retry-After and close, so the client learns
+ * why (nginx would leave it queued in the backlog; Apache answers nothing until a slot frees).
+ */
+function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap: number): void {
+  h.error(
+    "warn",
+    `MaxSimultaneousConnections reached (${cap} on this worker): answering 503`,
+    peer,
+  );
+  const plan = site.errorPlan(503, "GET");
+  const body = plan.body.kind === "bytes" ? plan.body.data : new Uint8Array(0);
+  const head = serializeHead(503, [
+    ["Server", site.settings.serverHeader],
+    ["Date", new Date().toUTCString()],
+    ...plan.fields,
+    ["Retry-After", "1"],
+    ["Connection", "close"],
+  ]);
+  const bytes = new Uint8Array(head.length + body.length);
+  bytes.set(head);
+  bytes.set(body, head.length);
+  h.access({
+    client: peer.ip,
+    user: null,
+    timeMs: Date.now(),
+    requestLine: null,
+    status: 503,
+    bytes: body.length,
+    referer: undefined,
+    userAgent: undefined,
+  });
+  writeAll(conn, bytes).catch(() => {}).finally(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  });
 }
 
 function sweep(): void {
