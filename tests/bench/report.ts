@@ -1,0 +1,124 @@
+/**
+ * Plain-text tables of the summary rows, pure.
+ * @module
+ */
+
+import type { IdleRow, WrkRow } from "./summary.ts";
+
+const MIB = 1024 * 1024;
+
+/**
+ * A latency in microseconds as wrk would print it: `850us`, `1.20ms`, `2.31s`.
+ * @param us microseconds
+ * @returns the text
+ * @example
+ * formatLatency(1200); // "1.20ms"
+ */
+export function formatLatency(us: number): string {
+  if (!Number.isFinite(us)) return "-";
+  if (us < 1000) return `${Math.round(us)}us`;
+  if (us < 1e6) return `${(us / 1e3).toFixed(2)}ms`;
+  return `${(us / 1e6).toFixed(2)}s`;
+}
+
+/**
+ * A ratio with two decimals, or `-` when there is none.
+ * @param r the ratio
+ * @returns the text
+ */
+export function formatRatio(r: number | null): string {
+  return r === null || !Number.isFinite(r) ? "-" : r.toFixed(2);
+}
+
+/**
+ * Align columns: the first `left` columns left-aligned, the rest right-aligned, separated by
+ * ` | `, with a dashed rule under the header.
+ * @param header column titles
+ * @param rows cells
+ * @param left how many leading columns are text
+ * @returns the table, one line per row, ending in a newline
+ * @example
+ * renderTable(["a", "n"], [["x", "10"]], 1);
+ * // "a |  n\n--+---\nx | 10\n"
+ */
+export function renderTable(header: string[], rows: string[][], left: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => {
+      const w = widths[i] ?? 0;
+      return i < left ? c.padEnd(w) : c.padStart(w);
+    }).join(" | ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("-+-");
+  return [line(header), rule, ...rows.map(line)].join("\n") + "\n";
+}
+
+/**
+ * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | p99 ratio.
+ * `ratio` is the case's metric (req/s; MiB/s for the 10 MiB case) over nginx's.
+ * @param rows summary rows
+ * @returns the table text
+ */
+export function formatWrkTable(rows: readonly WrkRow[]): string {
+  const header = ["case", "server", "req/s", "MiB/s", "p50", "p99", "ratio/nginx", "p99/nginx"];
+  const cells = rows.map((r) => [
+    r.caseTitle,
+    r.server,
+    Math.round(r.rps).toString(),
+    (r.bytesPerSec / MIB).toFixed(1),
+    formatLatency(r.p50Us),
+    formatLatency(r.p99Us),
+    formatRatio(r.ratio),
+    formatRatio(r.p99Ratio),
+  ]);
+  return renderTable(header, cells, 2);
+}
+
+/**
+ * The idle-connection table: RSS before/after and per connection, and how many connections
+ * were still served after idling.
+ * @param rows idle summary rows
+ * @returns the table text
+ */
+export function formatIdleTable(rows: readonly IdleRow[]): string {
+  const header = [
+    "server",
+    "processes",
+    "open",
+    "served after",
+    "RSS before",
+    "RSS after",
+    "KiB/conn",
+    "ratio/nginx",
+  ];
+  const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+  const cells = rows.map((r) => [
+    r.server,
+    r.processes.toString(),
+    `${r.opened}/${r.requested}`,
+    `${r.servedAfter}/${r.opened}`,
+    mib(r.rssBeforeKiB),
+    mib(r.rssAfterKiB),
+    r.perConnKiB.toFixed(2),
+    formatRatio(r.ratio),
+  ]);
+  return renderTable(header, cells, 1);
+}
+
+/**
+ * Lines warning about rows whose runs saw socket errors or unexpected statuses.
+ * @param rows summary rows
+ * @param expectErrors case ids whose responses are expected to be non-2xx (the 404 storm)
+ * @returns one line per suspicious row
+ */
+export function wrkWarnings(rows: readonly WrkRow[], expectErrors: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.socketErrors > 0) {
+      out.push(`${r.caseTitle} / ${r.server}: ${r.socketErrors} socket errors (all rounds)`);
+    }
+    if (r.non2xx3xx > 0 && !expectErrors.includes(r.caseId)) {
+      out.push(`${r.caseTitle} / ${r.server}: ${r.non2xx3xx} non-2xx/3xx responses`);
+    }
+  }
+  return out;
+}

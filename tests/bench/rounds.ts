@@ -1,0 +1,180 @@
+/**
+ * The measurement loop: a preflight check of every (server, case), a warm-up, then rounds in
+ * which the servers take turns on each case (the order rotates each round).
+ * @module
+ */
+
+import { IDLE_CASE_ID, IDLE_PATH, RANGE_MIX, WRK_CASES, type WrkCase } from "./cases.ts";
+import { fetchStatus } from "./http_probe.ts";
+import { runIdleCase } from "./idle.ts";
+import type { BenchOptions } from "./options.ts";
+import { type RunningServer, runsCase, type ServerDef } from "./servers.ts";
+import type { IdleRecord, WrkRecord } from "./summary.ts";
+import { runWrk, wrkArgs } from "./wrk.ts";
+
+/** A started server with its definition. */
+export interface Live {
+  readonly def: ServerDef;
+  readonly running: RunningServer;
+}
+
+/** What the loop needs. */
+export interface LoopPlan {
+  readonly live: readonly Live[];
+  readonly cases: readonly WrkCase[];
+  /** Idle connections per run (0 = skip the idle case). */
+  readonly idle: number;
+  readonly opts: BenchOptions;
+  readonly wrk: string;
+  readonly rangeScript: string;
+  /** Progress output. */
+  readonly log: (line: string) => void;
+}
+
+/** Everything measured. */
+export interface LoopResult {
+  readonly wrk: WrkRecord[];
+  readonly idle: IdleRecord[];
+  /** "serverId/caseId" pairs left out after a failed preflight or a crash. */
+  readonly skipped: string[];
+  readonly warnings: string[];
+}
+
+const PAUSE_MS = 300;
+const pause = () => new Promise((r) => setTimeout(r, PAUSE_MS));
+
+async function checkCase(port: number, c: WrkCase): Promise<string | null> {
+  const variants = c.rangeScript ? RANGE_MIX.map((r) => [`Range: ${r}`]) : [[...c.headers]];
+  for (const headers of variants) {
+    const got = await fetchStatus(port, c.path, headers);
+    if (got !== c.expectStatus) {
+      const what = got instanceof Error ? got.message : `status ${got}`;
+      return `GET ${c.path} ${headers.join(" ")} answered ${what}, expected ${c.expectStatus}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Check every server answers every case as expected; a pair that does not is skipped, so a
+ * misconfigured server cannot post numbers for 404 pages.
+ * @param plan the loop plan
+ * @param skipped receives "serverId/caseId" for each failure
+ * @returns warnings
+ */
+export async function preflight(plan: LoopPlan, skipped: string[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const { def, running } of plan.live) {
+    for (const c of plan.cases) {
+      if (!runsCase(def, c.id)) continue;
+      const why = await checkCase(running.port, c);
+      if (why === null) continue;
+      skipped.push(`${def.id}/${c.id}`);
+      warnings.push(`${def.label}: ${c.title} skipped: ${why}`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * A short wrk run per server on the 1 KiB file, so JIT warm-up is not measured in round 1.
+ * @param plan the loop plan
+ */
+export async function warmUp(plan: LoopPlan): Promise<void> {
+  const c = WRK_CASES[0];
+  if (c === undefined) return;
+  for (const { def, running } of plan.live) {
+    const args = wrkArgs(c, { ...runOf(plan, running), seconds: 1 });
+    const r = await runWrk(plan.wrk, args, 1);
+    plan.log(
+      `warm-up ${def.label}: ${r instanceof Error ? r.message : `${Math.round(r.rps)} req/s`}`,
+    );
+  }
+}
+
+function runOf(plan: LoopPlan, s: RunningServer) {
+  return {
+    port: s.port,
+    seconds: plan.opts.seconds,
+    threads: plan.opts.threads,
+    rangeScript: plan.rangeScript,
+  };
+}
+
+function crashed(l: Live, skipped: string[], warnings: string[]): boolean {
+  const st = l.running.proc.exited;
+  if (st === null) return false;
+  if (!skipped.includes(`${l.def.id}/*`)) {
+    skipped.push(`${l.def.id}/*`);
+    warnings.push(`${l.def.label} exited (code ${st.code}); its later runs are skipped`);
+  }
+  return true;
+}
+
+async function idleTurn(plan: LoopPlan, l: Live, round: number): Promise<IdleRecord> {
+  try {
+    const result = await runIdleCase({
+      port: l.running.port,
+      pid: l.running.proc.pid,
+      count: plan.idle,
+      path: IDLE_PATH,
+    });
+    const msg = `${result.perConnKiB.toFixed(2)} KiB/conn, ${result.servedAfter}/${result.opened}`;
+    plan.log(`[round ${round}] idle ${l.def.label}: ${msg} served after idling`);
+    return { round, serverId: l.def.id, result, error: null };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    plan.log(`[round ${round}] idle ${l.def.label}: failed: ${error}`);
+    return { round, serverId: l.def.id, result: null, error };
+  }
+}
+
+async function wrkTurn(plan: LoopPlan, l: Live, c: WrkCase, round: number): Promise<WrkRecord> {
+  const args = wrkArgs(c, runOf(plan, l.running));
+  const r = await runWrk(plan.wrk, args, plan.opts.seconds);
+  const base = { round, caseId: c.id, serverId: l.def.id };
+  if (r instanceof Error) {
+    plan.log(`[round ${round}] ${c.title} ${l.def.label}: failed: ${r.message}`);
+    return { ...base, result: null, error: r.message };
+  }
+  const mib = (r.bytesPerSec / 1048576).toFixed(1);
+  plan.log(`[round ${round}] ${c.title} ${l.def.label}: ${Math.round(r.rps)} req/s ${mib} MiB/s`);
+  return { ...base, result: r, error: null };
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  return items.map((_, i) => items[(i + by) % items.length]).filter((x): x is T => x !== undefined);
+}
+
+async function oneRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
+  const wants = (l: Live, id: string) =>
+    runsCase(l.def, id) && !out.skipped.includes(`${l.def.id}/${id}`) &&
+    !crashed(l, out.skipped, out.warnings);
+  const order = rotate(plan.live, round - 1);
+  for (const l of order) {
+    if (plan.idle === 0 || !wants(l, IDLE_CASE_ID)) continue;
+    out.idle.push(await idleTurn(plan, l, round));
+    await pause();
+  }
+  for (const c of plan.cases) {
+    for (const l of order) {
+      if (!wants(l, c.id)) continue;
+      out.wrk.push(await wrkTurn(plan, l, c, round));
+      await pause();
+    }
+  }
+}
+
+/**
+ * Run all rounds. Within a round: the idle case, then each wrk case with every server in
+ * turn; the server order rotates by one each round so no server always goes first.
+ * @param plan the loop plan
+ * @returns all records, skips and warnings
+ */
+export async function runRounds(plan: LoopPlan): Promise<LoopResult> {
+  const out: LoopResult = { wrk: [], idle: [], skipped: [], warnings: [] };
+  out.warnings.push(...await preflight(plan, out.skipped));
+  await warmUp(plan);
+  for (let round = 1; round <= plan.opts.rounds; round++) await oneRound(plan, out, round);
+  return out;
+}

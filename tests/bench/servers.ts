@@ -1,0 +1,141 @@
+/**
+ * The servers under test and how each is started and stopped: ours (as shipped, and with
+ * sessions off), Debian's nginx (plain and tuned) and a minimal `Deno.serve` reference.
+ * @module
+ */
+
+import { join } from "node:path";
+import { freePort, ServerProcess } from "./child.ts";
+import { type NginxConf, nginxConf, oursConf } from "./configs.ts";
+
+/** Everything a server needs to start. */
+export interface StartContext {
+  /** Repository root (holds main.ts, http.conf, error/). */
+  readonly repoDir: string;
+  /** Temporary folder of this bench run. */
+  readonly tmpDir: string;
+  /** Generated document root. */
+  readonly docRoot: string;
+  /** Path of the nginx binary. */
+  readonly nginx: string;
+  /** Worker count: ours reports it; the others are started with the same number. */
+  workers: number;
+  /** Room for the idle case (nginx worker_connections). */
+  readonly idleConnections: number;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** Port on 127.0.0.1. */
+  readonly port: number;
+  /** The process (its pid is the top of the tree whose RSS is measured). */
+  readonly proc: ServerProcess;
+  /** Stop it and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** A server the bench can run. */
+export interface ServerDef {
+  /** Id used in BENCH_SERVERS and JSON. */
+  readonly id: string;
+  /** Row label in the table. */
+  readonly label: string;
+  /** Ids of the cases it runs (null = all). */
+  readonly only: readonly string[] | null;
+  /** Start it. */
+  start(ctx: StartContext): Promise<RunningServer>;
+}
+
+const OURS_READY = /httpserver listening on http:\/\/[^\s]+:(\d+) \((\d+) workers\)/;
+const START_TIMEOUT_MS = 20_000;
+
+function startOurs(sessions: boolean, name: string) {
+  return async (ctx: StartContext): Promise<RunningServer> => {
+    const dir = join(ctx.tmpDir, name);
+    await Deno.mkdir(join(dir, "logs"), { recursive: true });
+    const shipped = await Deno.readTextFile(join(ctx.repoDir, "http.conf"));
+    const conf = oursConf(shipped, {
+      docRoot: ctx.docRoot,
+      logDir: join(dir, "logs"),
+      errorPages: join(ctx.repoDir, "error"),
+      sessions,
+    });
+    if (conf instanceof Error) throw conf;
+    await Deno.writeTextFile(join(dir, "http.conf"), conf);
+    const args = ["run", "-A", "main.ts", "--config", join(dir, "http.conf"), "--port", "0"];
+    const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir });
+    const m = await proc.waitFor(OURS_READY, START_TIMEOUT_MS);
+    if (m instanceof Error) throw new Error(`Cannot start ours (${name}): ${m.message}`);
+    ctx.workers = Number(m[2]);
+    return { port: Number(m[1]), proc, stop: () => proc.stop("SIGTERM", 15_000) };
+  };
+}
+
+function startNginx(tuned: boolean, name: string) {
+  return async (ctx: StartContext): Promise<RunningServer> => {
+    const dir = join(ctx.tmpDir, name);
+    await Deno.mkdir(dir, { recursive: true });
+    const o: NginxConf = {
+      workers: ctx.workers,
+      port: freePort(),
+      docRoot: ctx.docRoot,
+      dir,
+      tuned,
+      workerConnections: Math.max(1024, ctx.idleConnections + 1024),
+    };
+    await Deno.writeTextFile(join(dir, "nginx.conf"), nginxConf(o));
+    const args = ["-c", join(dir, "nginx.conf"), "-p", dir, "-e", join(dir, "error.log")];
+    const proc = new ServerProcess(ctx.nginx, args, {});
+    const err = await proc.waitHttp(o.port, START_TIMEOUT_MS);
+    if (err !== null) throw new Error(`Cannot start ${name}: ${err.message}`);
+    return { port: o.port, proc, stop: () => proc.stop("SIGQUIT", 10_000) };
+  };
+}
+
+async function startDenoRef(ctx: StartContext): Promise<RunningServer> {
+  const port = freePort();
+  const script = join(ctx.repoDir, "tests", "bench", "deno_serve_ref.ts");
+  const args = ["serve", "--parallel", `--allow-read=${ctx.docRoot}`, "--allow-env"];
+  args.push("--host", "127.0.0.1", "--port", String(port), script);
+  const env = { BENCH_DOCROOT: ctx.docRoot, DENO_JOBS: String(ctx.workers) };
+  const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir, env });
+  const err = await proc.waitHttp(port, START_TIMEOUT_MS);
+  if (err !== null) throw new Error(`Cannot start the Deno.serve reference: ${err.message}`);
+  return { port, proc, stop: () => proc.stop("SIGTERM", 10_000) };
+}
+
+/** The 1 KiB keep-alive cases, where the sessions-off variant of ours also runs. */
+const ONE_KIB_CASES = ["1k-c50", "1k-c256"];
+
+/**
+ * All servers, in the order they are started and (rotated per round) measured. "ours" must
+ * come first: it reports the worker count the others are given.
+ */
+export const SERVERS: readonly ServerDef[] = [
+  { id: "ours", label: "ours", only: null, start: startOurs(true, "ours") },
+  {
+    id: "ours-nosess",
+    label: "ours (sessions off)",
+    only: ONE_KIB_CASES,
+    start: startOurs(false, "ours-nosess"),
+  },
+  { id: "nginx", label: "nginx", only: null, start: startNginx(false, "nginx") },
+  { id: "nginx-tuned", label: "nginx tuned", only: null, start: startNginx(true, "nginx-tuned") },
+  // Range is not implemented by the reference, so its numbers would compare 200s with 206s.
+  {
+    id: "deno",
+    label: "Deno.serve ref",
+    only: ["1k-c50", "1k-c256", "64k-c50", "10m-c8", "1k-close", "404-c50", "idle"],
+    start: startDenoRef,
+  },
+];
+
+/**
+ * Whether a server runs a case.
+ * @param s the server
+ * @param caseId the case id
+ * @returns true when it does
+ */
+export function runsCase(s: ServerDef, caseId: string): boolean {
+  return s.only === null || s.only.includes(caseId);
+}

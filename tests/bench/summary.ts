@@ -1,0 +1,175 @@
+/**
+ * Medians over rounds and ratios to nginx, pure.
+ * @module
+ */
+
+import type { WrkCase } from "./cases.ts";
+import type { IdleResult } from "./idle.ts";
+import type { WrkResult } from "./wrk_output.ts";
+
+/** One wrk run as recorded. */
+export interface WrkRecord {
+  readonly round: number;
+  readonly caseId: string;
+  readonly serverId: string;
+  /** The numbers, or null when the run failed. */
+  readonly result: WrkResult | null;
+  /** Why the run failed, or null. */
+  readonly error: string | null;
+}
+
+/** One idle-case run as recorded. */
+export interface IdleRecord {
+  readonly round: number;
+  readonly serverId: string;
+  readonly result: IdleResult | null;
+  readonly error: string | null;
+}
+
+/** Server id and label, as the summary needs them. */
+export interface ServerLabel {
+  readonly id: string;
+  readonly label: string;
+}
+
+/** Median numbers of one (case, server) pair. */
+export interface WrkRow {
+  readonly caseId: string;
+  readonly caseTitle: string;
+  readonly serverId: string;
+  readonly server: string;
+  /** Rounds that produced numbers. */
+  readonly rounds: number;
+  readonly rps: number;
+  readonly bytesPerSec: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  /** This row's metric (req/s, or bytes/s for "mbps" cases) over nginx's; null without nginx. */
+  readonly ratio: number | null;
+  /** This row's p99 over nginx's p99. */
+  readonly p99Ratio: number | null;
+  /** Sum over rounds of non-2xx/3xx responses and of socket errors. */
+  readonly non2xx3xx: number;
+  readonly socketErrors: number;
+}
+
+/** Median numbers of the idle case for one server. */
+export interface IdleRow {
+  readonly serverId: string;
+  readonly server: string;
+  readonly rounds: number;
+  readonly requested: number;
+  readonly opened: number;
+  readonly servedAfter: number;
+  readonly rssBeforeKiB: number;
+  readonly rssAfterKiB: number;
+  readonly perConnKiB: number;
+  readonly processes: number;
+  /** perConnKiB over nginx's. */
+  readonly ratio: number | null;
+}
+
+/** Id of the server every ratio is taken against. */
+export const BASELINE_ID = "nginx";
+
+/**
+ * The median of a list (mean of the two middle values for an even count).
+ * @param values numbers
+ * @returns the median, or NaN for an empty list
+ * @example
+ * median([3, 1, 2]); // 2
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] ?? NaN : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+function ratio(a: number, b: number | undefined): number | null {
+  return b === undefined || !(b > 0) ? null : a / b;
+}
+
+type BaseRow = Omit<WrkRow, "ratio" | "p99Ratio">;
+
+function wrkRow(c: WrkCase, s: ServerLabel, results: WrkResult[]): BaseRow {
+  const m = (f: (r: WrkResult) => number) => median(results.map(f));
+  const errs = (r: WrkResult) =>
+    r.socketErrors.connect + r.socketErrors.read + r.socketErrors.write + r.socketErrors.timeout;
+  return {
+    caseId: c.id,
+    caseTitle: c.title,
+    serverId: s.id,
+    server: s.label,
+    rounds: results.length,
+    rps: m((r) => r.rps),
+    bytesPerSec: m((r) => r.bytesPerSec),
+    p50Us: m((r) => r.p50Us),
+    p99Us: m((r) => r.p99Us),
+    non2xx3xx: results.reduce((n, r) => n + r.non2xx3xx, 0),
+    socketErrors: results.reduce((n, r) => n + errs(r), 0),
+  };
+}
+
+/**
+ * One row per (case, server) that has at least one successful run, in case then server order.
+ * @param records all wrk runs
+ * @param cases cases in display order
+ * @param servers servers in display order
+ * @returns the rows with medians and ratios to nginx
+ */
+export function summarizeWrk(
+  records: readonly WrkRecord[],
+  cases: readonly WrkCase[],
+  servers: readonly ServerLabel[],
+): WrkRow[] {
+  const rows: WrkRow[] = [];
+  for (const c of cases) {
+    const base = servers.map((s): BaseRow | null => {
+      const got = records.filter((r) => r.caseId === c.id && r.serverId === s.id);
+      const results = got.flatMap((r) => (r.result === null ? [] : [r.result]));
+      return results.length === 0 ? null : wrkRow(c, s, results);
+    }).filter((r) => r !== null);
+    const ref = base.find((r) => r.serverId === BASELINE_ID);
+    const metric = (r: BaseRow) => (c.metric === "mbps" ? r.bytesPerSec : r.rps);
+    for (const r of base) {
+      rows.push({
+        ...r,
+        ratio: ref === undefined ? null : ratio(metric(r), metric(ref)),
+        p99Ratio: ratio(r.p99Us, ref?.p99Us),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * One idle row per server with at least one successful run.
+ * @param records all idle runs
+ * @param servers servers in display order
+ * @returns rows with medians and the per-connection ratio to nginx
+ */
+export function summarizeIdle(
+  records: readonly IdleRecord[],
+  servers: readonly ServerLabel[],
+): IdleRow[] {
+  const rows = servers.map((s) => {
+    const rs = records.flatMap((r) => (r.serverId === s.id && r.result ? [r.result] : []));
+    if (rs.length === 0) return null;
+    const m = (f: (r: IdleResult) => number) => median(rs.map(f));
+    return {
+      serverId: s.id,
+      server: s.label,
+      rounds: rs.length,
+      requested: m((r) => r.requested),
+      opened: m((r) => r.opened),
+      servedAfter: m((r) => r.servedAfter),
+      rssBeforeKiB: m((r) => r.rssBeforeKiB),
+      rssAfterKiB: m((r) => r.rssAfterKiB),
+      perConnKiB: m((r) => r.perConnKiB),
+      processes: m((r) => r.processes),
+    };
+  }).filter((r) => r !== null);
+  const ref = rows.find((r) => r.serverId === BASELINE_ID);
+  return rows.map((r) => ({ ...r, ratio: ratio(r.perConnKiB, ref?.perConnKiB) }));
+}

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { WRK_CASES } from "./cases.ts";
+import type { IdleResult } from "./idle.ts";
+import { median, summarizeIdle, summarizeWrk, type WrkRecord } from "./summary.ts";
+import type { WrkResult } from "./wrk_output.ts";
+
+const SERVERS = [
+  { id: "ours", label: "ours" },
+  { id: "nginx", label: "nginx" },
+];
+
+function result(rps: number, over: Partial<WrkResult> = {}): WrkResult {
+  return {
+    requests: rps * 5,
+    seconds: 5,
+    rps,
+    bytesPerSec: rps * 1000,
+    p50Us: 100,
+    p75Us: 150,
+    p90Us: 200,
+    p99Us: rps / 100,
+    socketErrors: { connect: 0, read: 1, write: 0, timeout: 0 },
+    non2xx3xx: 0,
+    ...over,
+  };
+}
+
+function rec(round: number, caseId: string, serverId: string, r: WrkResult | null): WrkRecord {
+  return { round, caseId, serverId, result: r, error: r === null ? "failed" : null };
+}
+
+Deno.test("median() takes the middle value or the mean of the two middle values", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+  assert.ok(Number.isNaN(median([])));
+});
+
+Deno.test("summarizeWrk() takes medians over rounds and ratios to nginx", () => {
+  const rows = summarizeWrk(
+    [
+      rec(1, "1k-c50", "ours", result(300)),
+      rec(2, "1k-c50", "ours", result(100)),
+      rec(3, "1k-c50", "ours", result(200)),
+      rec(1, "1k-c50", "nginx", result(100)),
+      rec(2, "1k-c50", "nginx", null),
+    ],
+    WRK_CASES.slice(0, 1),
+    SERVERS,
+  );
+  assert.equal(rows.length, 2);
+  const [ours, nginx] = rows;
+  assert.equal(ours?.rps, 200);
+  assert.equal(ours?.rounds, 3);
+  assert.equal(ours?.ratio, 2);
+  assert.equal(ours?.p99Ratio, 2);
+  assert.equal(ours?.socketErrors, 3);
+  assert.equal(nginx?.rounds, 1);
+  assert.equal(nginx?.ratio, 1);
+});
+
+Deno.test("summarizeWrk() judges the 10 MiB case by bytes per second", () => {
+  const big = WRK_CASES.find((c) => c.metric === "mbps");
+  assert.ok(big);
+  const rows = summarizeWrk(
+    [
+      rec(1, big.id, "ours", result(10, { bytesPerSec: 3000 })),
+      rec(1, big.id, "nginx", result(20, { bytesPerSec: 2000 })),
+    ],
+    [big],
+    SERVERS,
+  );
+  assert.equal(rows[0]?.ratio, 1.5);
+});
+
+Deno.test("summarizeWrk() leaves ratios null without an nginx row and drops empty pairs", () => {
+  const rows = summarizeWrk(
+    [
+      rec(1, "1k-c50", "ours", result(100)),
+      rec(1, "64k-c50", "ours", null),
+    ],
+    WRK_CASES,
+    SERVERS,
+  );
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]?.ratio, null);
+  assert.equal(rows[0]?.p99Ratio, null);
+});
+
+Deno.test("summarizeIdle() takes medians and the per-connection ratio to nginx", () => {
+  const idle = (perConnKiB: number): IdleResult => ({
+    requested: 100,
+    opened: 100,
+    servedAfter: 100,
+    rssBeforeKiB: 1000,
+    rssAfterKiB: 1000 + perConnKiB * 100,
+    perConnKiB,
+    processes: 1,
+    openMs: 10,
+    idleMs: 2000,
+    errors: [],
+  });
+  const rows = summarizeIdle([
+    { round: 1, serverId: "ours", result: idle(8), error: null },
+    { round: 2, serverId: "ours", result: idle(12), error: null },
+    { round: 1, serverId: "nginx", result: idle(2), error: null },
+    { round: 2, serverId: "nginx", result: null, error: "boom" },
+  ], SERVERS);
+  assert.equal(rows[0]?.perConnKiB, 10);
+  assert.equal(rows[0]?.ratio, 5);
+  assert.equal(rows[1]?.rounds, 1);
+});
