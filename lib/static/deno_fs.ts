@@ -33,13 +33,21 @@ function wrap(e: unknown): FsError {
   return new FsError(fsErrorKind(e), e instanceof Error ? e.message : String(e));
 }
 
+/** Bytes read at a time by openStream() unless the constructor is told otherwise. */
+const DEFAULT_STREAM_CHUNK = 64 * 1024;
+
 /** A FileSystem rooted at `root`; symlinks whose target leaves the root are refused. */
 export class DenoFileSystem implements FileSystem {
   readonly #root: string;
+  readonly #chunkSize: number;
 
-  /** @param root the document root, already resolved with realPath */
-  constructor(root: string) {
+  /**
+   * @param root the document root, already resolved with realPath
+   * @param opts `chunkSize`: bytes per read for openStream() (config ReadChunkSize)
+   */
+  constructor(root: string, opts: { readonly chunkSize?: number } = {}) {
     this.#root = root;
+    this.#chunkSize = opts.chunkSize ?? DEFAULT_STREAM_CHUNK;
   }
 
   async stat(path: string): Promise<FileInfo> {
@@ -69,6 +77,36 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
+  openStream(path: string): ReadableStream<Uint8Array> {
+    let file: Deno.FsFile | null = null;
+    const size = this.#chunkSize;
+    const close = () => {
+      try {
+        file?.close();
+      } catch { /* already closed */ }
+      file = null;
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          file ??= await Deno.open(path, { read: true });
+          const buf = new Uint8Array(size);
+          const n = await file.read(buf);
+          if (n === null) {
+            close();
+            controller.close();
+          } else {
+            controller.enqueue(n === size ? buf : buf.subarray(0, n));
+          }
+        } catch (e) {
+          close();
+          controller.error(wrap(e));
+        }
+      },
+      cancel: close,
+    });
+  }
+
   async readDir(path: string): Promise<DirEntryInfo[]> {
     const out: DirEntryInfo[] = [];
     try {
@@ -92,9 +130,10 @@ export class DenoFileSystem implements FileSystem {
   async writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
     const tmp = join(dirname(path), `.${crypto.randomUUID()}.upload`);
     let file: Deno.FsFile | null = null;
+    const bodyFailure: { error?: unknown } = {};
     try {
       file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-      for await (const chunk of body) await writeAll(file, chunk);
+      for await (const chunk of guarded(body, bodyFailure)) await writeAll(file, chunk);
       await file.syncData();
       file.close();
       file = null;
@@ -104,7 +143,9 @@ export class DenoFileSystem implements FileSystem {
         file?.close();
       } catch { /* already closed */ }
       await Deno.remove(tmp).catch(() => {});
-      throw wrap(e);
+      // The body's own error (client gone, bad chunk) goes up unchanged so the connection can
+      // answer it; file-system errors become FsError.
+      throw "error" in bodyFailure && e === bodyFailure.error ? e : wrap(e);
     }
   }
 
@@ -114,6 +155,25 @@ export class DenoFileSystem implements FileSystem {
     } catch (e) {
       throw wrap(e);
     }
+  }
+}
+
+/** Iterate `body`, remembering an error it throws (to tell it from file-system errors). */
+async function* guarded(
+  body: AsyncIterable<Uint8Array>,
+  failure: { error?: unknown },
+): AsyncGenerator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      failure.error = e;
+      throw e;
+    }
+    if (r.done) return;
+    yield r.value;
   }
 }
 

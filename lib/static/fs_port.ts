@@ -46,11 +46,19 @@ export interface FileSystem {
   stat(path: string): Promise<FileInfo>;
   /** Whole contents of a (small) file. */
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * The bytes of a file as a stream. The file is opened on the first read, so an unread stream
+   * holds no handle; cancelling the stream closes the file. Open or read failures error the
+   * stream with an FsError.
+   */
+  openStream(path: string): ReadableStream<Uint8Array>;
   /** Entries of a folder, hidden names excluded. */
   readDir(path: string): Promise<DirEntryInfo[]>;
   /**
    * Write a body to a temporary file in the same folder, then rename it over `path`.
-   * On any failure the temporary file is removed and `path` is untouched.
+   * On any failure the temporary file is removed and `path` is untouched. An error thrown by
+   * the body iterator (client gone, bad chunk) is rethrown as it is; file-system failures are
+   * thrown as FsError.
    */
   writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
   /** Remove a file. */

@@ -6,6 +6,7 @@
 import db from "mime-db";
 
 const BY_EXTENSION = new Map<string, string>();
+const EXTENSION_OF = new Map<string, string>();
 
 // mime-db lists several types for some extensions; prefer IANA-sourced entries, as the
 // `mime-types` package does, so that e.g. ".js" maps to text/javascript.
@@ -17,6 +18,8 @@ interface MimeEntry {
 }
 const rank = new Map<string, number>();
 for (const [type, entry] of Object.entries(db as Record<string, MimeEntry>)) {
+  const first = entry.extensions?.[0];
+  if (first !== undefined) EXTENSION_OF.set(type, first);
   for (const ext of entry.extensions ?? []) {
     // On a tie, a specific top-level type beats application/* (".mp4" is video/mp4).
     const r = (SOURCE_RANK[entry.source ?? ""] ?? 0) * 2 +
@@ -41,4 +44,46 @@ export function contentTypeFor(path: string): string {
   const dot = path.lastIndexOf(".");
   if (dot <= slash + 1) return DEFAULT_TYPE;
   return BY_EXTENSION.get(path.slice(dot + 1).toLowerCase()) ?? DEFAULT_TYPE;
+}
+
+/**
+ * The usual file extension of a media type (parameters ignored), or null when unknown.
+ * @example extensionFor("text/plain; charset=utf-8") // "txt"
+ */
+export function extensionFor(contentType: string): string | null {
+  const semi = contentType.indexOf(";");
+  const base = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  return EXTENSION_OF.get(base) ?? null;
+}
+
+/**
+ * Types a browser runs as active content on this origin. Uploads claiming them get no
+ * extension (served as application/octet-stream with nosniff), so an upload area cannot be
+ * used to plant a script or page on the site (stored XSS).
+ */
+const ACTIVE_TYPES: ReadonlySet<string> = new Set([
+  "text/html",
+  "application/xhtml+xml",
+  "image/svg+xml",
+  "text/javascript",
+  "application/javascript",
+  "application/ecmascript",
+  "text/xml",
+  "application/xml",
+  "text/xsl",
+  "application/wasm",
+]);
+
+/**
+ * A new, unguessable file name for an upload: base-36 time, 64 random bits, and the extension
+ * of its media type (none for active content, see ACTIVE_TYPES), so the stored file is served
+ * back with the same type.
+ * @example newUploadName("image/png") // "m3x1c9k2-1f0e3d2c4b5a6978.png"
+ */
+export function newUploadName(contentType: string | undefined): string {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(8)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const base = contentType?.split(";")[0]!.trim().toLowerCase();
+  const ext = base === undefined || ACTIVE_TYPES.has(base) ? null : extensionFor(base);
+  return `${Date.now().toString(36)}-${random}${ext === null ? "" : "." + ext}`;
 }

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import {
+  BasicAuthenticator,
+  parseBasicCredentials,
+  unavailableAuthenticator,
+} from "./basic_auth.ts";
+import { hashPassword, type PasswordHash, PBKDF2_MIN_ITERATIONS } from "./password_file.ts";
+
+function basic(userPass: string): string {
+  const bytes = new TextEncoder().encode(userPass);
+  return "Basic " + btoa(String.fromCharCode(...bytes));
+}
+
+Deno.test("parseBasicCredentials() decodes RFC 7617 §2 examples", () => {
+  assert.deepEqual(parseBasicCredentials("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="), {
+    user: "Aladdin",
+    password: "open sesame",
+  });
+  // RFC 7617 §2.1: "test" / "123£" in UTF-8
+  assert.deepEqual(parseBasicCredentials("Basic dGVzdDoxMjPCow=="), {
+    user: "test",
+    password: "123£",
+  });
+  assert.deepEqual(parseBasicCredentials("basic  YTpiOmM="), { user: "a", password: "b:c" });
+  assert.deepEqual(parseBasicCredentials("Basic Ojo="), { user: "", password: ":" });
+});
+
+Deno.test("parseBasicCredentials() says missing for no field or another scheme, null when malformed", () => {
+  assert.equal(parseBasicCredentials(undefined), "missing");
+  assert.equal(parseBasicCredentials("Bearer abc"), "missing");
+  assert.equal(parseBasicCredentials("Basicx YTpi"), "missing");
+  const bad = [
+    "Basic",
+    "Basic ",
+    "Basic YTpi!",
+    "Basic YTp", // no padding
+    "Basic YWJj", // "abc": no colon
+    "Basic " + btoa("a:\x01"), // control character
+    "Basic " + btoa("\xff:x"), // not UTF-8
+    "Basic YTpi YTpi",
+  ];
+  for (const b of bad) assert.equal(parseBasicCredentials(b), null, b);
+});
+
+Deno.test("BasicAuthenticator.check() accepts good credentials and caches the success", async () => {
+  const real = await hashPassword("secret", { iterations: PBKDF2_MIN_ITERATIONS });
+  let checks = 0;
+  const counting = async (pw: string, h: PasswordHash) => {
+    checks++;
+    const { verifyPassword } = await import("./password_file.ts");
+    return verifyPassword(pw, h);
+  };
+  const auth = new BasicAuthenticator(new Map([["alice", real]]), { verify: counting });
+  assert.deepEqual(await auth.check(basic("alice:secret")), { kind: "ok", user: "alice" });
+  assert.deepEqual(await auth.check(basic("alice:secret")), { kind: "ok", user: "alice" });
+  assert.equal(checks, 1, "the second request costs no PBKDF2");
+  const wrong = await auth.check(basic("alice:Secret"));
+  assert.equal(wrong.kind, "invalid");
+  assert.equal(checks, 2, "failures are checked every time");
+});
+
+Deno.test("BasicAuthenticator.check() spends a full check on unknown users and names no password", async () => {
+  let checks = 0;
+  const verify = (_pw: string, _h: PasswordHash) => {
+    checks++;
+    return Promise.resolve(true); // even a "matching" dummy must not let an unknown user in
+  };
+  const auth = new BasicAuthenticator(new Map(), { verify });
+  const r = await auth.check(basic("mallory:pw"));
+  assert.deepEqual(r, { kind: "invalid", reason: 'user "mallory": unknown user' });
+  assert.equal(checks, 1);
+  assert.deepEqual(await auth.check(undefined), { kind: "missing" });
+  assert.equal((await auth.check("Basic !!")).kind, "invalid");
+});
+
+Deno.test("BasicAuthenticator keeps at most cacheEntries successes", async () => {
+  let checks = 0;
+  const verify = () => (checks++, Promise.resolve(true));
+  const h: PasswordHash = { iterations: 1, salt: new Uint8Array(16), hash: new Uint8Array(32) };
+  const auth = new BasicAuthenticator(new Map([["a", h], ["b", h]]), { verify, cacheEntries: 1 });
+  await auth.check(basic("a:1"));
+  await auth.check(basic("b:1"));
+  await auth.check(basic("a:1"));
+  assert.equal(checks, 3, "a was evicted by b");
+  await auth.check(basic("a:1"));
+  assert.equal(checks, 3);
+});
+
+Deno.test("unavailableAuthenticator() reports every check as unavailable", async () => {
+  assert.deepEqual(await unavailableAuthenticator("gone").check(basic("a:b")), {
+    kind: "unavailable",
+    reason: "gone",
+  });
+});
