@@ -150,3 +150,18 @@ Deno.test("deno task start passes --port 0 through to the server", async () => {
   await proc.stderr.cancel();
   assertEquals((await proc.status).code, 0);
 });
+
+Deno.test("an unreadable or malformed PasswordFile stops start-up naming the key and line", async () => {
+  const dir = tempDir();
+  const pw = join(dir, "passwords");
+  Deno.writeTextFileSync(pw, "alice:plaintext\n");
+  const text = configText({
+    DocumentRoot: join(REPO, "www/html"),
+    WriteAccess: "On",
+    PasswordFile: pw,
+  });
+  const line = text.split("\n").findIndex((l) => l.startsWith("PasswordFile")) + 1;
+  const r = await server(["--config", writeConf(text), "--check-config"]);
+  assertEquals(r.code, 1);
+  assert.ok(r.err.includes(`http.conf:${line}: PasswordFile: "${pw}"`), r.err);
+});

@@ -124,6 +124,9 @@ export class LogWriter {
               formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n",
             bufferSize: 4096,
             flushInterval: 200,
+            // Writes happen off the request path; a timer flushes every 200 ms even when no
+            // further line arrives (the blocking mode only flushes on the next write).
+            nonBlocking: true,
           }),
         },
         loggers: [

@@ -48,6 +48,11 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
     this.#beforeFirstRead = beforeFirstRead;
   }
 
+  /** Whether the handler asked for the body (so a pending 100 Continue has been sent). */
+  get started(): boolean {
+    return this.#beforeFirstRead === null;
+  }
+
   /** Whether the whole body has been read. */
   get done(): boolean {
     return this.#done;

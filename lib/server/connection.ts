@@ -240,7 +240,10 @@ export class Connection implements InputBuffer {
       (this.#s.maxRequestsPerConnection === 0 || this.#requests < this.#s.maxRequestsPerConnection);
     if (body !== null && !body.done) {
       if (body.error === null) this.#setPhase("body", this.#s.requestTimeoutMs);
-      if (body.error !== null || !(await body.drain(DRAIN_LIMIT))) keep = false;
+      // A client waiting for 100 Continue has not sent the body: answer now and close rather
+      // than invite a body we do not want (RFC 9110 §10.1.1).
+      if (check.expectContinue && !body.started) keep = false;
+      else if (body.error !== null || !(await body.drain(DRAIN_LIMIT))) keep = false;
       if (body.error !== null) plan = this.#bodyErrorPlan(body.error, req.method, plan);
     }
     if (this.#h.draining()) keep = false;
