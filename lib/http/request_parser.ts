@@ -70,7 +70,9 @@ export class RequestParser {
 
   constructor(limits: Limits) {
     this.#limits = limits;
-    this.#spans = new Int32Array(limits.maxHeaderCount * 4);
+    // Room for 16 fields at first; grown on demand up to MaxHeaderCount, so an idle
+    // keep-alive connection holds 256 bytes here rather than MaxHeaderCount * 16.
+    this.#spans = new Int32Array(Math.min(limits.maxHeaderCount, 16) * 4);
   }
 
   /** Forget the current message; the next feed() starts a new one at index 0. */
@@ -148,6 +150,7 @@ export class RequestParser {
           if (c === CR) state = S.EndLf;
           else if (TCHAR[c]) {
             if (this.#fieldCount === lim.maxHeaderCount) return err("too-many-headers");
+            if (this.#fieldCount * 4 === this.#spans.length) this.#growSpans();
             this.#spans[this.#fieldCount * 4] = pos;
             state = S.Name;
           } else if (c === SP || c === HTAB) return err("obs-fold");
@@ -192,6 +195,12 @@ export class RequestParser {
       return err(state <= S.Version ? "request-line-too-long" : "headers-too-large");
     }
     return NEED_MORE;
+  }
+
+  #growSpans(): void {
+    const next = new Int32Array(Math.min(this.#spans.length * 2, this.#limits.maxHeaderCount * 4));
+    next.set(this.#spans);
+    this.#spans = next;
   }
 
   /** Check byte i of "HTTP/d.d"; returns an error code or null. */

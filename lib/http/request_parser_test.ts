@@ -152,3 +152,10 @@ Deno.test("RequestParser never throws and gives the same answer for any split (f
     { numRuns: 2000 },
   );
 });
+
+Deno.test("RequestParser grows its field table past 16 fields up to MaxHeaderCount", () => {
+  const fields = Array.from({ length: 40 }, (_, i) => `X-${i}: ${i}\r\n`).join("");
+  const r = scan(`GET / HTTP/1.1\r\n${fields}\r\n`);
+  assertEquals(r.includes('x-39="39"'), true);
+  assertEquals(r.split(";").length, 40);
+});

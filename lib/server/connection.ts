@@ -58,7 +58,8 @@ export interface ConnectionHooks {
 /** Where a connection is in its life; decides what a timeout does. */
 export type Phase = "idle" | "head" | "body" | "handling" | "writing" | "closed";
 
-const INITIAL_BUFFER = 4096;
+/** Read buffer of a new or idle connection; grows for long heads and bodies. */
+const INITIAL_BUFFER = 2048;
 const MAX_BODY_BUFFER = 65536;
 const DRAIN_LIMIT = 65536; // unread body bytes we read and discard to keep a connection
 const COALESCE_BYTES = 65536;
