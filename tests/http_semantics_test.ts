@@ -294,19 +294,16 @@ Deno.test({
 });
 
 Deno.test({
-  name: "HTTP semantics: an unusable PasswordFile makes writes 500 while reads go on; listings",
+  name: "HTTP semantics: DirectoryListing On lists a folder without index.html",
   ignore: !BLACK_BOX,
   async fn() {
-    const { s, cleanup } = await writableServer({ DirectoryListing: "On" }, "writer:plaintext\n");
+    // An unusable PasswordFile now stops start-up (tests/cli_test.ts), so it is not tested here.
+    const { s, cleanup } = await writableServer({ DirectoryListing: "On" });
     try {
-      const put = await send(s.port, "/x.txt", { method: "PUT", headers: WRITER, body: "x" });
-      assertErrorPage(put, 500, "500");
       assert.equal((await send(s.port, "/hello.txt")).status, 200);
       const listing = await send(s.port, "/images/");
       assert.equal(listing.status, 200);
       assert.match(utf8(listing.body), /<a href="\/images\/logo\.png">logo\.png<\/a>/);
-      assert.equal(await s.stop(), 0); // error.log is buffered until the server stops
-      assert.match(s.readLog("error.log"), /\[core:crit\].*credentials cannot be checked/);
     } finally {
       await cleanup();
     }

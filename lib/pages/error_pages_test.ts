@@ -174,6 +174,7 @@ Deno.test("loadErrorTemplates() loads the bundled error/ directory with every pl
     414,
     415,
     416,
+    417,
     431,
     500,
     501,
