@@ -10,12 +10,15 @@ import { clientWantsKeepAlive } from "../http/keep_alive.ts";
 import type { Limits } from "../http/limits.ts";
 import { PARSE_ERRORS, type ParseErrorCode } from "../http/parse_errors.ts";
 import { type RequestHead, RequestParser } from "../http/request_parser.ts";
-import { CONTINUE_100, type ResponseFields, serializeHead } from "../http/response_head.ts";
+import { CONTINUE_100, type ResponseFields } from "../http/response_head.ts";
 import type { AccessRecord } from "../log/access_log.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import type { StaticRequest } from "../static/responder.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
 import { type Transport, writeAll, writeResponse } from "./body_writer.ts";
+import { HeadCache } from "./head_cache.ts";
+
+const NO_FIELDS: ResponseFields = [];
 
 /** The client end of a connection. */
 export interface Peer {
@@ -51,6 +54,8 @@ export interface ConnectionHooks {
   error(level: "debug" | "info" | "warn" | "error" | "crit", message: string, peer?: Peer): void;
   /** Whether the server is shutting down (finish the current response, then close). */
   draining(): boolean;
+  /** Head serializer shared by a worker's connections (one per connection when absent). */
+  readonly heads?: HeadCache;
   /** Called after each response, e.g. for counters. */
   responded?(req: ServerRequest | null, status: number, bytes: number): void;
 }
@@ -77,6 +82,7 @@ export class Connection implements InputBuffer {
   readonly #s: ConnectionSettings;
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
+  readonly #heads: HeadCache;
   #requests = 0;
   #responseStarted = false;
 
@@ -86,6 +92,7 @@ export class Connection implements InputBuffer {
     this.#s = settings;
     this.#h = hooks;
     this.#parser = new RequestParser(settings.limits);
+    this.#heads = hooks.heads ?? new HeadCache(settings.serverHeader, hooks.date);
   }
 
   /** Serve requests until the client or the server ends the connection. */
@@ -297,14 +304,10 @@ export class Connection implements InputBuffer {
   }
 
   #headBytes(plan: ResponsePlan, keep: boolean, minor = 1): Uint8Array {
-    const fields: ResponseFields = [
-      ["Server", this.#s.serverHeader],
-      ["Date", this.#h.date()],
-      ...plan.fields,
-    ];
-    if (!keep) fields.push(["Connection", "close"]);
-    else if (minor === 0) fields.push(["Connection", "keep-alive"]);
-    return serializeHead(plan.status, fields);
+    let extra = plan.extraFields ?? NO_FIELDS;
+    const connection = !keep ? "close" : minor === 0 ? "keep-alive" : null;
+    if (connection !== null) extra = [...extra, ["Connection", connection]];
+    return this.#heads.build(plan.status, plan.fields, extra);
   }
 
   async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {

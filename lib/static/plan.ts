@@ -31,6 +31,11 @@ export interface ResponsePlan {
   readonly close?: boolean;
   /** A message for error.log, when this response is worth one. */
   readonly note?: { readonly level: "info" | "warn" | "error" | "crit"; readonly message: string };
+  /**
+   * Fields that belong to this one response only (e.g. Set-Cookie), sent after `fields`.
+   * Keeping them apart lets a reused plan's `fields` be serialized once.
+   */
+  readonly extraFields?: ResponseFields;
 }
 
 /** The empty body. */

@@ -1,0 +1,76 @@
+/**
+ * Response heads with as little per-request work as possible: the status line, Server and Date
+ * are prepared once per status per second, and a plan's own header fields are serialized once
+ * per fields array (a memoized plan reuses its array, so its fields are encoded only once).
+ * Only per-request fields (Connection, Set-Cookie) are encoded per response.
+ * @module
+ */
+
+import { headText, type ResponseFields } from "../http/response_head.ts";
+
+const encoder = new TextEncoder();
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+
+/** Builds head bytes for one worker. */
+export class HeadCache {
+  readonly #server: string;
+  readonly #date: () => string;
+  #dateValue = "";
+  readonly #prefixes = new Map<number, Uint8Array>();
+  readonly #fields = new WeakMap<ResponseFields, Uint8Array>();
+
+  /**
+   * @param serverHeader the Server field value
+   * @param date the current Date field value (cached per second by the caller)
+   */
+  constructor(serverHeader: string, date: () => string) {
+    this.#server = serverHeader;
+    this.#date = date;
+  }
+
+  /**
+   * The whole head: status line, Server, Date, the plan's fields, the extra fields, CRLF.
+   * @throws TypeError when a field could split the message (see headText)
+   */
+  build(status: number, fields: ResponseFields, extra: ResponseFields): Uint8Array {
+    const prefix = this.#prefix(status);
+    const own = this.#fieldBytes(fields);
+    const more = extra.length === 0 ? null : encoder.encode(fieldsText(extra));
+    const out = new Uint8Array(prefix.length + own.length + (more?.length ?? 0) + 2);
+    out.set(prefix);
+    out.set(own, prefix.length);
+    if (more !== null) out.set(more, prefix.length + own.length);
+    out.set(CRLF, out.length - 2);
+    return out;
+  }
+
+  #prefix(status: number): Uint8Array {
+    const date = this.#date();
+    if (date !== this.#dateValue) {
+      this.#dateValue = date;
+      this.#prefixes.clear();
+    }
+    let p = this.#prefixes.get(status);
+    if (p === undefined) {
+      const text = headText(status, [["Server", this.#server], ["Date", date]]);
+      p = encoder.encode(text.slice(0, -2)); // without the final empty line
+      this.#prefixes.set(status, p);
+    }
+    return p;
+  }
+
+  #fieldBytes(fields: ResponseFields): Uint8Array {
+    let b = this.#fields.get(fields);
+    if (b === undefined) {
+      b = encoder.encode(fieldsText(fields));
+      this.#fields.set(fields, b);
+    }
+    return b;
+  }
+}
+
+/** Fields as "Name: value\r\n" lines, validated by headText. */
+function fieldsText(fields: ResponseFields): string {
+  const text = headText(200, fields);
+  return text.slice(text.indexOf("\r\n") + 2, -2);
+}

@@ -1,0 +1,34 @@
+import { assertEquals } from "../http/test_assert.ts";
+import assert from "node:assert/strict";
+import type { ResponseFields } from "../http/response_head.ts";
+import { HeadCache } from "./head_cache.ts";
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test("HeadCache.build() writes status line, Server, Date, fields, extra fields and CRLF", () => {
+  const h = new HeadCache("test", () => "Thu, 01 Jan 1970 00:00:00 GMT");
+  const fields: ResponseFields = [["Content-Length", "3"], ["ETag", '"x"']];
+  assertEquals(
+    text(h.build(200, fields, [["Connection", "close"]])),
+    'HTTP/1.1 200 OK\r\nServer: test\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: 3\r\nETag: "x"\r\nConnection: close\r\n\r\n',
+  );
+  assertEquals(
+    text(h.build(404, [], [])),
+    "HTTP/1.1 404 Not Found\r\nServer: test\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n",
+  );
+});
+
+Deno.test("HeadCache follows the Date value as it changes", () => {
+  let date = "Thu, 01 Jan 1970 00:00:00 GMT";
+  const h = new HeadCache("t", () => date);
+  const fields: ResponseFields = [];
+  h.build(200, fields, []);
+  date = "Thu, 01 Jan 1970 00:00:01 GMT";
+  assert.ok(text(h.build(200, fields, [])).includes("00:00:01 GMT"));
+});
+
+Deno.test("HeadCache refuses fields that could split the response, extra ones too", () => {
+  const h = new HeadCache("t", () => "d");
+  assert.throws(() => h.build(200, [["X", "a\r\nb"]], []), TypeError);
+  assert.throws(() => h.build(200, [], [["Set-Cookie", "a\nb"]]), TypeError);
+});

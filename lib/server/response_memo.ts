@@ -1,0 +1,123 @@
+/**
+ * Memoized plans for the common request: an unconditional GET or HEAD of a small file. The
+ * plan (with its header fields, serialized once by HeadCache, and the body bytes from the file
+ * cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat for,
+ * so an edit shows up within that interval either way. Requests with validators or ranges, and
+ * every non-200 answer, go through the responder each time.
+ * @module
+ */
+
+import type { FieldList } from "../http/headers.ts";
+import type { ResponsePlan } from "../static/plan.ts";
+
+/** Request fields whose presence makes the answer depend on more than the target. */
+const VARYING = [
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "range",
+  "if-range",
+];
+
+/** Memo settings. */
+export interface MemoOptions {
+  /** How long a plan is reused. */
+  readonly ttlMs: number;
+  /** Most plans kept. */
+  readonly maxEntries: number;
+  /** Largest body kept (bytes bodies only). */
+  readonly maxBodyBytes: number;
+  readonly now: () => number;
+}
+
+interface Entry {
+  readonly plan: ResponsePlan;
+  readonly expires: number;
+}
+
+/** A request as the memo sees it. */
+export interface MemoRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: FieldList;
+}
+
+/** Plans by (method, target, Accept-Encoding). */
+export class ResponseMemo {
+  readonly #o: MemoOptions;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(o: MemoOptions) {
+    this.#o = o;
+  }
+
+  /** Entries held (for tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The key for a request, or null when it must not be memoized. */
+  key(req: MemoRequest): string | null {
+    if (req.method !== "GET" && req.method !== "HEAD") return null;
+    const names = req.headers.names;
+    for (let i = 0; i < names.length; i++) if (VARYING.includes(names[i]!)) return null;
+    const ae = req.headers.get("accept-encoding");
+    return ae === undefined ? `${req.method} ${req.target}` : `${req.method} ${req.target}\n${ae}`;
+  }
+
+  /** A reusable plan for the key, if one is fresh. */
+  get(key: string): ResponsePlan | null {
+    const e = this.#entries.get(key);
+    if (e === undefined) return null;
+    if (this.#o.now() >= e.expires) {
+      this.#entries.delete(key);
+      return null;
+    }
+    return e.plan;
+  }
+
+  /** Keep a plan when it is a plain 200 whose body is in memory (or absent, for HEAD). */
+  offer(key: string, plan: ResponsePlan): void {
+    if (this.#o.ttlMs <= 0 || plan.status !== 200 || plan.note !== undefined) return;
+    if (plan.extraFields !== undefined && plan.extraFields.length > 0) return;
+    const b = plan.body;
+    if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) return;
+    if (this.#entries.size >= this.#o.maxEntries) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    this.#entries.set(key, { plan, expires: this.#o.now() + this.#o.ttlMs });
+  }
+
+  /** Forget everything (a file was written or removed). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/**
+ * Wrap a handler with a memo: fresh plans are returned without calling it; PUT and DELETE
+ * clear it (other workers are told through the file cache's channel).
+ */
+export function memoized<R extends MemoRequest>(
+  memo: ResponseMemo,
+  next: (req: R) => Promise<ResponsePlan>,
+): (req: R) => Promise<ResponsePlan> {
+  return async (req) => {
+    const key = memo.key(req);
+    if (key === null) {
+      if (
+        req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST" &&
+        req.method !== "OPTIONS"
+      ) {
+        memo.clear(); // PUT/DELETE may change what a memoized GET would answer
+      }
+      return await next(req);
+    }
+    const hit = memo.get(key);
+    if (hit !== null) return hit;
+    const plan = await next(req);
+    memo.offer(key, plan);
+    return plan;
+  };
+}

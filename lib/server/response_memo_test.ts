@@ -1,0 +1,78 @@
+import { assertEquals } from "../http/test_assert.ts";
+import { FieldList } from "../http/headers.ts";
+import type { ResponsePlan } from "../static/plan.ts";
+import { memoized, ResponseMemo } from "./response_memo.ts";
+
+function req(method: string, target: string, ...fields: Array<[string, string]>) {
+  const headers = new FieldList();
+  for (const [n, v] of fields) headers.add(n, v);
+  return { method, target, headers };
+}
+
+const bytesPlan = (status: number, text: string): ResponsePlan => ({
+  status,
+  fields: [["Content-Length", String(text.length)]],
+  body: { kind: "bytes", data: new TextEncoder().encode(text) },
+});
+
+function setup(plan: (r: { target: string }) => ResponsePlan) {
+  let now = 0;
+  let calls = 0;
+  const memo = new ResponseMemo({ ttlMs: 1000, maxEntries: 2, maxBodyBytes: 10, now: () => now });
+  const handle = memoized(memo, (r: ReturnType<typeof req>) => {
+    calls++;
+    return Promise.resolve(plan(r));
+  });
+  return { memo, handle, calls: () => calls, tick: (ms: number) => (now += ms) };
+}
+
+Deno.test("memoized() reuses a 200 in-memory plan for the revalidation interval", async () => {
+  const s = setup(() => bytesPlan(200, "hi"));
+  const a = await s.handle(req("GET", "/a"));
+  const b = await s.handle(req("GET", "/a"));
+  assertEquals(a === b, true);
+  assertEquals(s.calls(), 1);
+  s.tick(1000);
+  await s.handle(req("GET", "/a"));
+  assertEquals(s.calls(), 2);
+});
+
+Deno.test("memoized() never memoizes conditional or range requests, errors, or big bodies", async () => {
+  const s = setup((r) =>
+    r.target === "/404"
+      ? bytesPlan(404, "no")
+      : bytesPlan(200, r.target === "/big" ? "x".repeat(11) : "ok")
+  );
+  for (
+    const h of [["if-none-match", '"x"'], ["range", "bytes=0-0"], [
+      "if-modified-since",
+      "x",
+    ]] as Array<[string, string]>
+  ) {
+    await s.handle(req("GET", "/a", h));
+    await s.handle(req("GET", "/a", h));
+  }
+  assertEquals(s.calls(), 6);
+  await s.handle(req("GET", "/404"));
+  await s.handle(req("GET", "/404"));
+  await s.handle(req("GET", "/big"));
+  await s.handle(req("GET", "/big"));
+  await s.handle(req("POST", "/a"));
+  await s.handle(req("POST", "/a"));
+  assertEquals(s.calls(), 12);
+});
+
+Deno.test("memoized() keys by method and Accept-Encoding, is bounded, and PUT/DELETE clear it", async () => {
+  const s = setup(() => bytesPlan(200, "ok"));
+  await s.handle(req("GET", "/a"));
+  await s.handle(req("HEAD", "/a"));
+  await s.handle(req("GET", "/a", ["accept-encoding", "gzip"]));
+  assertEquals(s.calls(), 3);
+  assertEquals(s.memo.size, 2);
+  await s.handle(req("PUT", "/a"));
+  assertEquals(s.memo.size, 0);
+  await s.handle(req("GET", "/a", ["accept-encoding", "gzip"]));
+  await s.handle(req("DELETE", "/a"));
+  await s.handle(req("GET", "/a", ["accept-encoding", "gzip"]));
+  assertEquals(s.calls(), 7);
+});
