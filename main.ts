@@ -6,14 +6,16 @@
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
 import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
-import { SERVER_NAME, SERVER_VERSION } from "./lib/config/defaults.ts";
+import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
 import type { ErrorRecord } from "./lib/log/error_log.ts";
 import { LogOpenError, LogWriter } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
+import { StatusBoard } from "./lib/server/status_board.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
@@ -49,7 +51,23 @@ function loadConfig(args: ReturnType<typeof parseCli>): { config: Config; text: 
   });
   checkFolder(checked.documentRoot, "DocumentRoot", text, file, args.root !== undefined);
   checkFolder(checked.errorPages, "ErrorPages", text, file, false);
+  checkPasswordFile(checked.passwordFile, text, file);
   return { config: checked, text };
+}
+
+/** A PasswordFile that cannot be read or parsed stops start-up (workers would refuse every write). */
+function checkPasswordFile(path: string, text: string, file: string): void {
+  if (path === "") return;
+  try {
+    parsePasswordFile(Deno.readTextFileSync(path));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`"${path}": ${why}`, {
+      file,
+      line: lineOf(text, "PasswordFile"),
+      key: "PasswordFile",
+    });
+  }
 }
 
 /** Fail start-up naming the key and its line when a configured folder is missing. */
@@ -85,6 +103,50 @@ function readTemplate(path: string): string | null {
   }
 }
 
+/** The session signing secret: SessionKey, SessionKeyFile, or random for this run only. */
+function loadSessionKey(config: Config): SessionKey {
+  if (config.sessionKey !== "") return { key: config.sessionKey, generated: false };
+  if (config.sessionKeyFile === "") {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return { key, generated: true };
+  }
+  const where = { file: config.file, line: null, key: "SessionKeyFile" };
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(config.sessionKeyFile);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(
+      `cannot read the session key file "${config.sessionKeyFile}": ${why}`,
+      where,
+    );
+  }
+  const key = text.trim();
+  const { min, max } = SESSION_KEY_LENGTH;
+  if (key.length < min || key.length > max) {
+    throw new ConfigError(
+      `the session key file "${config.sessionKeyFile}" must hold ${min} to ${max} characters`,
+      where,
+    );
+  }
+  return { key, generated: false };
+}
+
+interface SessionKey {
+  readonly key: string;
+  /** Made up for this run (no SessionKey or SessionKeyFile). */
+  readonly generated: boolean;
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
 function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
   return { timeMs: Date.now(), level, module: "core", message, tid: 0 };
 }
@@ -103,13 +165,28 @@ async function openLogs(config: Config, text: string): Promise<LogWriter> {
   }
 }
 
-async function run(config: Config, text: string): Promise<number> {
+async function run(config: Config, text: string, session: SessionKey): Promise<number> {
   const logs = await openLogs(config, text);
   const templates = Object.fromEntries(
     loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
   );
+  if (config.sessions && session.generated) {
+    logs.error(mainRecord(
+      "warn",
+      "no SessionKey or SessionKeyFile: signing session cookies with a random key, so sessions " +
+        "will not survive a restart nor be shared with other instances",
+    ));
+  }
   const port = resolveListenPort(config.listen.host, config.listen.port);
-  const pool = new WorkerPool({
+  const board = new StatusBoard({
+    server: `${SERVER_NAME}/${SERVER_VERSION}`,
+    hostname: hostname(),
+    pid: Deno.pid,
+    workers: config.workers,
+    sessions: config.sessions,
+    servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
+  });
+  const pool: WorkerPool = new WorkerPool({
     size: config.workers,
     workerUrl: new URL("./lib/server/worker_main.ts", import.meta.url),
     startMessage: (id) => ({
@@ -119,8 +196,14 @@ async function run(config: Config, text: string): Promise<number> {
       config,
       port,
       templates,
+      sessionKey: session.key,
     }),
     onMessage(m) {
+      const note = board.onMessage(m);
+      if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
+      if (m.type === "status-request") {
+        pool.send(m.id, { type: "status", seq: m.seq, instance: board.snapshot(pool.restarts) });
+      }
       if (m.type !== "log") return;
       if (m.access !== "") logs.access(m.access);
       for (const r of m.errors) logs.error(r);
@@ -147,6 +230,7 @@ async function run(config: Config, text: string): Promise<number> {
     for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => res(s));
   });
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
+  board.stopping();
   await pool.stop(config.shutdownGraceMs);
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
@@ -163,9 +247,23 @@ async function main(): Promise<number> {
   }
   if (args.help) return out(HELP_TEXT), 0;
   if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
+  if (args.hashPassword !== undefined) {
+    // --hash-password USER: password on stdin (no echo needed), PasswordFile line on stdout.
+    const { passwordFromInput, passwordLine } = await import("./lib/auth/password_file.ts");
+    try {
+      const input = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+      out(await passwordLine(args.hashPassword, passwordFromInput(input)));
+      return 0;
+    } catch (e) {
+      err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
+      return 1;
+    }
+  }
   let loaded;
+  let session: SessionKey;
   try {
     loaded = loadConfig(args);
+    session = loadSessionKey(loaded.config);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
@@ -176,7 +274,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await run(config, text);
+    return await run(config, text, session);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;

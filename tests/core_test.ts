@@ -271,3 +271,46 @@ Deno.test("server answers 503 with Retry-After beyond MaxSimultaneousConnections
     assertEquals(statusOf(ok), 200);
   }, { workers: 1, conf: { MaxSimultaneousConnections: "2" } });
 });
+
+Deno.test("LogNotFound decides whether a 404 writes an error.log line", async () => {
+  for (const on of [true, false]) {
+    const s = await startServer({ conf: { LogNotFound: on ? "On" : "Off" } });
+    try {
+      const r = await rawExchange(
+        s.port,
+        "GET /no-such-page.html HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      );
+      assertEquals(statusOf(r), 404);
+    } finally {
+      assertEquals(await s.stop(), 0);
+    }
+    assertEquals(s.readLog("error.log").includes("no-such-page.html"), on, `LogNotFound ${on}`);
+    assert.ok(s.readLog("access.log").includes('"GET /no-such-page.html HTTP/1.1" 404 '));
+  }
+});
+
+Deno.test("an edited file is served fresh within FileCacheRevalidate", async () => {
+  await withServer(async (s) => {
+    const path = join(s.root, "edit.txt");
+    Deno.writeTextFileSync(path, "version one");
+    const get = async () => (await rawExchange(
+      s.port,
+      "GET /edit.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    ));
+    assertEquals(bodyOf(await get()), "version one");
+    assertEquals(bodyOf(await get()), "version one");
+    Deno.writeTextFileSync(path, "version two, longer");
+    const t0 = Date.now();
+    let body = "";
+    while (Date.now() - t0 < 3000) {
+      body = bodyOf(await get());
+      if (body === "version two, longer") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals(body, "version two, longer");
+    assert.ok(
+      Date.now() - t0 <= 1500,
+      `seen after ${Date.now() - t0} ms (FileCacheRevalidate = 1s)`,
+    );
+  });
+});

@@ -5,9 +5,12 @@
 
 import type { Config } from "../config/config.ts";
 import type { ErrorRecord } from "../log/error_log.ts";
+import type { InstanceView } from "../pages/status_page.ts";
+import type { CounterBatch } from "../session/counters.ts";
+import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -20,8 +23,12 @@ export type ToWorker =
     readonly port: number;
     /** Error page templates by status, loaded once by the main thread. */
     readonly templates: Readonly<Record<string, string>>;
+    /** The session signing secret, resolved by the main thread (SessionKey, file or random). */
+    readonly sessionKey: string;
   }
-  | { readonly type: "stop"; readonly graceMs: number };
+  | { readonly type: "stop"; readonly graceMs: number }
+  /** The answer to a worker's "status-request" (same seq). */
+  | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 
 /** Per-worker counters reported with each log batch. */
 export interface WorkerStats {
@@ -42,4 +49,23 @@ export type FromWorker =
     readonly errors: readonly ErrorRecord[];
     readonly stats: WorkerStats;
   }
-  | { readonly type: "stopped"; readonly id: number };
+  | { readonly type: "stopped"; readonly id: number }
+  /** Once a second: counters since the last report and cumulative session counts. */
+  | {
+    readonly type: "stats";
+    readonly id: number;
+    readonly stats: WorkerStats;
+    readonly counters: CounterBatch | null;
+    readonly sessions: SessionStats | null;
+  }
+  /** A worker serving the status page asks for the instance-wide view. */
+  | { readonly type: "status-request"; readonly id: number; readonly seq: number }
+  /** The shared store went down or came back, as this worker saw it. */
+  | {
+    readonly type: "store";
+    readonly id: number;
+    readonly state: "up" | "down";
+    readonly atStart: boolean;
+    readonly detail: string;
+    readonly servers: string;
+  };

@@ -12,13 +12,18 @@ import { formatAccessLine } from "../log/access_log.ts";
 import type { ErrorRecord } from "../log/error_log.ts";
 import { serializeHead } from "../http/response_head.ts";
 import { writeAll } from "./body_writer.ts";
+import type { LogLevel } from "../config/config.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
+import { HeadCache } from "./head_cache.ts";
+import { WorkerFeatures } from "./features.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
 import { buildSite, type Site } from "./site.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
 const SWEEP_MS = 250;
+/** Sessions and counters are flushed, and stats reported, at most this often. */
+const STATS_MS = 1000;
 
 let id = 0;
 let listener: Deno.Listener | null = null;
@@ -28,6 +33,7 @@ let accessBuf = "";
 let errors: ErrorRecord[] = [];
 let requests = 0;
 let bytesSent = 0;
+let features: WorkerFeatures | null = null;
 
 function post(m: FromWorker): void {
   self.postMessage(m);
@@ -46,8 +52,18 @@ function flushLogs(): void {
   errors = [];
 }
 
+function stats() {
+  return { connections: connections.size, requests, bytes: bytesSent };
+}
+
+function log(level: LogLevel, module: string, message: string, peer?: Peer): void {
+  const rec: ErrorRecord = { timeMs: Date.now(), level, module, message, tid: id };
+  errors.push(peer === undefined ? rec : { ...rec, client: `${peer.ip}:${peer.port}` });
+}
+
 function hooks(site: Site, dates: DateCache): ConnectionHooks {
   return {
+    heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
     handle: (req) => site.handle(req),
     errorPlan: (status, method, message) => site.errorPlan(status, method, message),
     date: () => dates.value(),
@@ -62,13 +78,20 @@ function hooks(site: Site, dates: DateCache): ConnectionHooks {
       errors.push(peer === undefined ? rec : { ...rec, client: `${peer.ip}:${peer.port}` });
     },
     draining: () => draining,
+    responded: (req, status, bytes) => features?.responded(req, status, bytes),
   };
 }
 
 async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   id = msg.id;
   const config = msg.config;
-  const site = buildSite(config, msg.templates);
+  try {
+    features = new WorkerFeatures(config, msg.sessionKey, { id, post, log });
+  } catch (e) {
+    post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  const site = buildSite(config, msg.templates, features.wrap);
   const h = hooks(site, new DateCache(Date.now));
   const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
   try {
@@ -79,6 +102,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
   setInterval(flushLogs, LOG_FLUSH_MS);
   setInterval(sweep, SWEEP_MS);
+  setInterval(() => void features?.tick(stats()), STATS_MS);
   post({ type: "ready", id });
   try {
     for await (const conn of listener) {
@@ -152,6 +176,7 @@ async function stop(graceMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const c of connections) c.close();
+  await features?.stop(stats());
   flushLogs();
   post({ type: "stopped", id });
 }
@@ -165,5 +190,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     void serve(m);
   } else if (m.type === "stop") {
     void stop(m.graceMs);
+  } else if (m.type === "status") {
+    features?.onStatus(m.seq, m.instance);
   }
 };

@@ -48,6 +48,14 @@ export class WorkerPool {
     return p;
   }
 
+  /** Post a message to one worker; false when no worker has that id now. */
+  send(id: number, m: ToWorker): boolean {
+    const s = this.#slots.get(id);
+    if (s === undefined) return false;
+    s.worker.postMessage(m);
+    return true;
+  }
+
   /** Workers currently ready. */
   get ready(): number {
     let n = 0;

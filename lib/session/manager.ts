@@ -1,0 +1,193 @@
+/**
+ * The per-request session decision: which Set-Cookie (if any) a response carries.
+ *
+ * - No cookie, or one that fails the HMAC check: issue a new signed cookie. Nothing is written
+ *   to the store, so clients that never send cookies back cost no store traffic.
+ * - A valid cookie issued less than SessionTTL ago, or seen by this worker within SessionTTL:
+ *   alive without any lookup; the record is created or refreshed by the next batch.
+ * - Older: one store lookup, bounded by MemcachedTimeout. Found and alive, or store away: keep
+ *   the session (fail open); unknown or expired: issue a new one.
+ *
+ * Updates (last seen, request count, client) are batched per session and written by
+ * `flush()`, which the worker calls at most once a second.
+ * @module
+ */
+
+import type { FieldList } from "../http/headers.ts";
+import { findCookie, setCookie } from "./cookie.ts";
+import { type ClientAddress, formatClient } from "./counters.ts";
+import { isAlive, type SessionBackend, SessionSigner, type SessionUpdate } from "./session.ts";
+
+/** Most verified cookie values remembered (saves the HMAC on repeat requests). */
+export const VERIFIED_CACHE_SIZE = 10_000;
+/** Most sessions waiting for the next batch; later ones skip that batch. */
+export const MAX_PENDING_UPDATES = 100_000;
+/** A cookie issued this far in the future (clock skew between instances) is still accepted. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** Session settings (from Config, with the key resolved by the main thread). */
+export interface SessionOptions {
+  readonly cookieName: string;
+  readonly ttlS: number;
+  readonly secure: boolean;
+  readonly secret: string;
+}
+
+/** Cumulative counts for the status page. */
+export interface SessionStats {
+  /** New cookies sent. */
+  issued: number;
+  /** Requests that came with a valid, live session cookie. */
+  resumed: number;
+  /** Cookies that failed the signature check (forged, tampered, other key). */
+  rejected: number;
+  /** Valid cookies whose session had expired or was unknown. */
+  renewed: number;
+  /** Store lookups made on the request path. */
+  lookups: number;
+  /** Lookups the store could not answer in time (session kept). */
+  unavailable: number;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly issuedMs: number;
+  seenMs: number;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly createdMs: number;
+  lastSeenMs: number;
+  requests: number;
+  client: ClientAddress;
+}
+
+/** One worker's sessions. */
+export class SessionManager {
+  readonly #signer: SessionSigner;
+  readonly #backend: SessionBackend;
+  readonly #now: () => number;
+  readonly #name: string;
+  readonly #ttlS: number;
+  readonly #suffix: string;
+  readonly #verified = new Map<string, Entry>();
+  #pending = new Map<string, Pending>();
+  readonly stats: SessionStats = {
+    issued: 0,
+    resumed: 0,
+    rejected: 0,
+    renewed: 0,
+    lookups: 0,
+    unavailable: 0,
+  };
+
+  constructor(o: SessionOptions, backend: SessionBackend, now: () => number = Date.now) {
+    this.#signer = new SessionSigner(o.secret);
+    this.#backend = backend;
+    this.#now = now;
+    this.#name = o.cookieName;
+    this.#ttlS = o.ttlS;
+    // Validates the name once; every cookie value we mint is base64url, always valid.
+    this.#suffix = setCookie(o.cookieName, "", { secure: o.secure }).slice(o.cookieName.length + 1);
+  }
+
+  /**
+   * The Set-Cookie value for the response to a request, or null. Synchronous unless a store
+   * lookup is needed; a returned promise resolves within the store timeout and never rejects.
+   * @param headers the request's header fields
+   * @param client the client's address (kept for the session record)
+   */
+  cookieFor(headers: FieldList, client: ClientAddress): string | null | Promise<string | null> {
+    const now = this.#now();
+    const raw = sessionCookie(headers, this.#name);
+    if (raw === null) return this.#issue(now);
+    let e = this.#verified.get(raw);
+    if (e === undefined) {
+      const t = this.#signer.open(raw);
+      if (t === null || t.issuedMs > now + MAX_CLOCK_SKEW_MS) {
+        this.stats.rejected++;
+        return this.#issue(now);
+      }
+      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = this.#verified.keys().next();
+        if (oldest.done !== true) this.#verified.delete(oldest.value);
+      }
+      this.#verified.set(raw, e);
+    }
+    if (isAlive(e.issuedMs, now, this.#ttlS) || isAlive(e.seenMs, now, this.#ttlS)) {
+      this.#touch(e, now, client);
+      return null;
+    }
+    return this.#check(raw, e, client);
+  }
+
+  async #check(raw: string, e: Entry, client: ClientAddress): Promise<string | null> {
+    this.stats.lookups++;
+    const l = await this.#backend.lookup(e.id).catch(() => ({ kind: "unavailable" as const }));
+    const now = this.#now();
+    if (l.kind === "unavailable") this.stats.unavailable++;
+    if (
+      l.kind === "unavailable" ||
+      (l.kind === "found" && isAlive(l.record.lastSeenMs, now, this.#ttlS))
+    ) {
+      this.#touch(e, now, client);
+      return null;
+    }
+    this.#verified.delete(raw);
+    this.stats.renewed++;
+    return this.#issue(now);
+  }
+
+  #issue(now: number): string {
+    this.stats.issued++;
+    return this.#name + "=" + this.#signer.mint(now).value + this.#suffix;
+  }
+
+  #touch(e: Entry, now: number, client: ClientAddress): void {
+    this.stats.resumed++;
+    e.seenMs = now;
+    const p = this.#pending.get(e.id);
+    if (p !== undefined) {
+      p.lastSeenMs = now;
+      p.requests++;
+      p.client = client;
+    } else if (this.#pending.size < MAX_PENDING_UPDATES) {
+      this.#pending.set(e.id, {
+        id: e.id,
+        createdMs: e.issuedMs,
+        lastSeenMs: now,
+        requests: 1,
+        client,
+      });
+    }
+  }
+
+  /** Sessions waiting for the next batch. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Write the batched updates (never rejects). */
+  async flush(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const batch: SessionUpdate[] = [];
+    for (const p of this.#pending.values()) batch.push({ ...p, client: formatClient(p.client) });
+    this.#pending = new Map();
+    try {
+      await this.#backend.putSessions(batch, this.#ttlS);
+    } catch { /* the backend falls back by itself; a lost batch only delays a last-seen */ }
+  }
+}
+
+/** The first cookie called `name` in any Cookie field of a request. */
+export function sessionCookie(headers: FieldList, name: string): string | null {
+  const names = headers.names;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== "cookie") continue;
+    const v = findCookie(headers.values[i]!, name);
+    if (v !== null) return v;
+  }
+  return null;
+}

@@ -1,0 +1,197 @@
+/**
+ * The store the request path uses: memcached when it answers, the in-process store when it
+ * does not, never a wait longer than the timeout and never an exception.
+ *
+ * ```
+ *   starting --probe ok--> up --any failure--> down --probe ok (every retryMs)--> up
+ *      \--probe fails-------------------------^
+ * ```
+ *
+ * Each transition is reported once through `onChange` (the worker forwards it to the main
+ * thread, which writes one error.log line per outage for the whole instance).
+ * @module
+ */
+
+import type { CounterBatch, CounterStore, CounterTotals } from "./counters.ts";
+import type { Lookup, SessionBackend, SessionStore, SessionUpdate } from "./session.ts";
+
+/** A shared store that can be probed and closed (MemcachedStore). */
+export interface SharedStore extends SessionStore, CounterStore {
+  /** Servers, for log lines and the status page. */
+  readonly description: string;
+  ping(): Promise<void>;
+  close(): void;
+}
+
+/** Where the shared store stands. */
+export type StoreState = "starting" | "up" | "down" | "off";
+
+/** A state change worth a log line. */
+export interface StoreEvent {
+  readonly state: "up" | "down";
+  /** The store was never reached since this worker started. */
+  readonly atStart: boolean;
+  /** Why it went down ("" when up). */
+  readonly detail: string;
+}
+
+/** How to build a ResilientStore. */
+export interface ResilientOptions {
+  /** The shared store; null = in-process only (no Memcached configured). */
+  readonly primary: SharedStore | null;
+  readonly fallback: SessionStore & CounterStore;
+  /** Bound on any wait the request path does (MemcachedTimeout). */
+  readonly timeoutMs: number;
+  /** Bound on background batches (default max(1000, 4 × timeoutMs)). */
+  readonly backgroundTimeoutMs?: number;
+  /** Probe interval while down (default 1000). */
+  readonly retryMs?: number;
+  readonly onChange?: (e: StoreEvent) => void;
+  readonly now?: () => number;
+}
+
+/** Fails with this when a bound runs out. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
+/** `p`, or a TimeoutError after `ms`. */
+export function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Memcached with an in-process fallback, background retry and bounded waits. */
+export class ResilientStore implements SessionBackend {
+  readonly #o: ResilientOptions;
+  readonly #bgMs: number;
+  readonly #now: () => number;
+  #state: StoreState;
+  #since: number;
+  #detail = "";
+  #everUp = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(o: ResilientOptions) {
+    this.#o = o;
+    this.#bgMs = o.backgroundTimeoutMs ?? Math.max(1000, 4 * o.timeoutMs);
+    this.#now = o.now ?? Date.now;
+    this.#state = o.primary === null ? "off" : "starting";
+    this.#since = this.#now();
+  }
+
+  /** The current state, since when, and why it is down. */
+  get status(): { state: StoreState; sinceMs: number; detail: string; servers: string } {
+    const servers = this.#o.primary?.description ?? "";
+    return { state: this.#state, sinceMs: this.#since, detail: this.#detail, servers };
+  }
+
+  /** Probe the shared store now (once at start); later probes run by themselves while down. */
+  start(): void {
+    if (this.#o.primary !== null) void this.#probe();
+  }
+
+  /** Stop probing and close the shared store's connections. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#o.primary?.close();
+  }
+
+  #usable(): boolean {
+    return this.#state === "up" || this.#state === "starting";
+  }
+
+  async lookup(id: string): Promise<Lookup> {
+    const p = this.#o.primary;
+    if (p !== null && this.#usable()) {
+      try {
+        const r = await bounded(p.getSession(id), this.#o.timeoutMs);
+        if (r !== null) return { kind: "found", record: r };
+      } catch (e) {
+        this.#fail(e);
+      }
+    }
+    const local = await this.#o.fallback.getSession(id);
+    if (local !== null) return { kind: "found", record: local };
+    // While the shared store is away, the fallback cannot know sessions made elsewhere.
+    return p !== null && !this.#usable() ? { kind: "unavailable" } : { kind: "missing" };
+  }
+
+  async putSessions(updates: readonly SessionUpdate[], ttlS: number): Promise<void> {
+    if (updates.length === 0) return;
+    const p = this.#o.primary;
+    if (p !== null && this.#usable()) {
+      try {
+        return await bounded(p.putSessions(updates, ttlS), this.#bgMs);
+      } catch (e) {
+        this.#fail(e);
+      }
+    }
+    await this.#o.fallback.putSessions(updates, ttlS);
+  }
+
+  /**
+   * Add a counter batch.
+   * @returns the new totals, or null when the shared store is configured but away (the
+   *   caller keeps the batch and offers it again later)
+   */
+  async addCounts(batch: CounterBatch): Promise<ReadonlyMap<string, number> | null> {
+    const p = this.#o.primary;
+    if (p === null) return await this.#o.fallback.addCounts(batch);
+    if (!this.#usable()) return null;
+    try {
+      return await bounded(p.addCounts(batch), this.#bgMs);
+    } catch (e) {
+      this.#fail(e);
+      return null;
+    }
+  }
+
+  /** Cluster-wide totals, or null (no shared store, down, or no answer within the timeout). */
+  async readCounts(top: number): Promise<CounterTotals | null> {
+    const p = this.#o.primary;
+    if (p === null || !this.#usable()) return null;
+    try {
+      return await bounded(p.readCounts(top), this.#o.timeoutMs);
+    } catch {
+      return null; // a slow status read is not an outage; regular traffic will tell
+    }
+  }
+
+  #fail(e: unknown): void {
+    if (this.#state === "down" || this.#closed) return;
+    this.#state = "down";
+    this.#since = this.#now();
+    this.#detail = e instanceof Error ? e.message : String(e);
+    this.#o.onChange?.({ state: "down", atStart: !this.#everUp, detail: this.#detail });
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    if (!this.#closed) this.#timer = setTimeout(() => void this.#probe(), this.#o.retryMs ?? 1000);
+  }
+
+  async #probe(): Promise<void> {
+    const p = this.#o.primary;
+    if (p === null || this.#closed) return;
+    try {
+      await bounded(p.ping(), this.#o.timeoutMs);
+    } catch (e) {
+      if (this.#state === "down") this.#schedule();
+      else this.#fail(e);
+      return;
+    }
+    if (this.#state === "up" || this.#closed) return;
+    this.#state = "up";
+    this.#since = this.#now();
+    this.#detail = "";
+    this.#everUp = true;
+    this.#o.onChange?.({ state: "up", atStart: false, detail: "" });
+  }
+}

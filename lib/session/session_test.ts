@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import {
+  COOKIE_VALUE_LENGTH,
+  decodeRecord,
+  encodeRecord,
+  fromBase64Url,
+  isAlive,
+  mergeRecord,
+  SessionSigner,
+  toBase64Url,
+} from "./session.ts";
+
+Deno.test("toBase64Url() and fromBase64Url() round-trip every length to 40", () => {
+  for (let n = 0; n <= 40; n++) {
+    const b = crypto.getRandomValues(new Uint8Array(n));
+    const s = toBase64Url(b);
+    assert.match(s, /^[A-Za-z0-9_-]*$/);
+    assert.equal(s.length, Math.ceil((n * 4) / 3));
+    assert.deepEqual(fromBase64Url(s), b);
+  }
+  assert.equal(toBase64Url(new Uint8Array([0xfb, 0xff])), "-_8");
+});
+
+Deno.test("fromBase64Url() rejects padding, other alphabets, bad lengths and stray bits", () => {
+  for (const s of ["QQ==", "a+b/", "a b", "A", "AAAAA", "-_9", "QR", "é"]) {
+    assert.equal(fromBase64Url(s), null, s);
+  }
+});
+
+Deno.test("SessionSigner.mint() makes a 52-character value that open() accepts", () => {
+  const s = new SessionSigner("a test key of some length");
+  const now = 1_700_000_123_456;
+  const { token, value } = s.mint(now);
+  assert.equal(value.length, COOKIE_VALUE_LENGTH);
+  assert.match(value, /^[A-Za-z0-9_-]{52}$/);
+  assert.match(token.id, /^[A-Za-z0-9_-]{24}$/);
+  assert.equal(token.issuedMs, 1_700_000_123_000);
+  assert.equal(token.id, value.slice(0, 24), "the id is the value's first 24 characters");
+  assert.deepEqual(s.open(value), token);
+  assert.notEqual(s.mint(now).token.id, token.id);
+});
+
+Deno.test("SessionSigner.open() rejects every single-character change", () => {
+  const s = new SessionSigner("another test key");
+  const { value } = s.mint(Date.now());
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < value.length; i++) {
+    const c = alphabet[(alphabet.indexOf(value[i]!) + 1) % 64]!;
+    const bad = value.slice(0, i) + c + value.slice(i + 1);
+    assert.equal(s.open(bad), null, `position ${i}`);
+  }
+});
+
+Deno.test("SessionSigner.open() rejects another key's cookies and malformed values", () => {
+  const a = new SessionSigner("key number one!!");
+  const b = new SessionSigner("key number two!!");
+  const { value } = a.mint(Date.now());
+  assert.equal(b.open(value), null);
+  for (
+    const v of ["", "x", value.slice(1), value + "A", value.replace(/.$/, "="), "A".repeat(52)]
+  ) {
+    assert.equal(a.open(v), null, v);
+  }
+});
+
+Deno.test("mergeRecord() creates on first sight, then adds requests and keeps the latest client", () => {
+  const u = { id: "x", createdMs: 100, lastSeenMs: 200, requests: 3, client: "1.2.3.4:5" };
+  const r1 = mergeRecord(null, u);
+  assert.deepEqual(r1, { createdMs: 100, lastSeenMs: 200, requests: 3, client: "1.2.3.4:5" });
+  const r2 = mergeRecord(r1, { ...u, lastSeenMs: 300, requests: 2, client: "9.9.9.9:1" });
+  assert.deepEqual(r2, { createdMs: 100, lastSeenMs: 300, requests: 5, client: "9.9.9.9:1" });
+  const r3 = mergeRecord(r2, { ...u, createdMs: 150, lastSeenMs: 250, requests: 1, client: "o" });
+  assert.deepEqual(r3, { createdMs: 100, lastSeenMs: 300, requests: 6, client: "9.9.9.9:1" });
+});
+
+Deno.test("isAlive() is a sliding expiry of ttlS seconds from the last request", () => {
+  assert.ok(isAlive(1000, 1000 + 59_999, 60));
+  assert.ok(!isAlive(1000, 1000 + 60_000, 60));
+});
+
+Deno.test("decodeRecord() reads what encodeRecord() wrote and nothing else", () => {
+  const r = { createdMs: 1, lastSeenMs: 2, requests: 3, client: "[::1]:80" };
+  assert.deepEqual(decodeRecord(encodeRecord(r)), r);
+  for (
+    const t of [
+      "",
+      "null",
+      "[]",
+      "{}",
+      '{"c":1,"l":2,"n":-1,"a":"x"}',
+      '{"c":1.5,"l":2,"n":1,"a":"x"}',
+      '{"c":1,"l":2,"n":1,"a":5}',
+      "{bad",
+    ]
+  ) {
+    assert.equal(decodeRecord(t), null, t);
+  }
+});
