@@ -291,6 +291,16 @@ export class Connection implements InputBuffer {
     const len = plan.body.kind === "file" ? plan.body.length : 0;
     this.#setPhase("writing", this.#s.sendTimeoutMs + len / 16);
     if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
+    const b = plan.body;
+    if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
+      // The common small response: head and body built in one buffer, one write.
+      try {
+        await writeAll(this.#t, this.#headBytes(plan, keep, minor, b.data));
+      } finally {
+        this.#log(req, plan.status, b.data.length);
+      }
+      return;
+    }
     const head = this.#headBytes(plan, keep, minor);
     let bytes = 0;
     try {
@@ -303,11 +313,16 @@ export class Connection implements InputBuffer {
     }
   }
 
-  #headBytes(plan: ResponsePlan, keep: boolean, minor = 1): Uint8Array {
+  #headBytes(
+    plan: ResponsePlan,
+    keep: boolean,
+    minor = 1,
+    body: Uint8Array | null = null,
+  ): Uint8Array {
     let extra = plan.extraFields ?? NO_FIELDS;
     const connection = !keep ? "close" : minor === 0 ? "keep-alive" : null;
     if (connection !== null) extra = [...extra, ["Connection", connection]];
-    return this.#heads.build(plan.status, plan.fields, extra);
+    return this.#heads.build(plan.status, plan.fields, extra, body);
   }
 
   async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {

@@ -9,7 +9,8 @@
 import { headText, type ResponseFields } from "../http/response_head.ts";
 
 const encoder = new TextEncoder();
-const CRLF = Uint8Array.of(0x0d, 0x0a);
+// deno-lint-ignore no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Builds head bytes for one worker. */
 export class HeadCache {
@@ -29,18 +30,31 @@ export class HeadCache {
   }
 
   /**
-   * The whole head: status line, Server, Date, the plan's fields, the extra fields, CRLF.
+   * The whole head: status line, Server, Date, the plan's fields, the extra fields, CRLF;
+   * followed by `body` when one is given, so a small response is one buffer and one write.
    * @throws TypeError when a field could split the message (see headText)
    */
-  build(status: number, fields: ResponseFields, extra: ResponseFields): Uint8Array {
+  build(
+    status: number,
+    fields: ResponseFields,
+    extra: ResponseFields,
+    body: Uint8Array | null = null,
+  ): Uint8Array {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
-    const more = extra.length === 0 ? null : encoder.encode(fieldsText(extra));
-    const out = new Uint8Array(prefix.length + own.length + (more?.length ?? 0) + 2);
+    const more = extra.length === 0 ? "" : fieldsText(extra);
+    // ASCII text (the usual case) is encoded straight into the output buffer.
+    const moreBytes = NON_ASCII.test(more) ? encoder.encode(more) : null;
+    const moreLength = moreBytes?.length ?? more.length;
+    const headLength = prefix.length + own.length + moreLength + 2;
+    const out = new Uint8Array(headLength + (body?.length ?? 0));
     out.set(prefix);
     out.set(own, prefix.length);
-    if (more !== null) out.set(more, prefix.length + own.length);
-    out.set(CRLF, out.length - 2);
+    if (moreBytes !== null) out.set(moreBytes, prefix.length + own.length);
+    else if (more !== "") encoder.encodeInto(more, out.subarray(prefix.length + own.length));
+    out[headLength - 2] = 0x0d;
+    out[headLength - 1] = 0x0a;
+    if (body !== null) out.set(body, headLength);
     return out;
   }
 

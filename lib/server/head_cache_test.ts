@@ -32,3 +32,14 @@ Deno.test("HeadCache refuses fields that could split the response, extra ones to
   assert.throws(() => h.build(200, [["X", "a\r\nb"]], []), TypeError);
   assert.throws(() => h.build(200, [], [["Set-Cookie", "a\nb"]]), TypeError);
 });
+
+Deno.test("HeadCache.build() appends the body and encodes non-ASCII extra fields as UTF-8", () => {
+  const h = new HeadCache("t", () => "d");
+  const out = text(
+    h.build(200, [["Content-Length", "2"]], [["X-Name", "café"]], new TextEncoder().encode("hi")),
+  );
+  assertEquals(
+    out,
+    "HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\nContent-Length: 2\r\nX-Name: café\r\n\r\nhi",
+  );
+});
