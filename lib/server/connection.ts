@@ -44,9 +44,12 @@ export interface ConnectionSettings {
   readonly readChunkSize: number;
 }
 
+/** Plans a response; synchronous when it can be (a memoized plan), so no promise is made. */
+export type Handler = (req: ServerRequest) => ResponsePlan | Promise<ResponsePlan>;
+
 /** What a connection calls out to. */
 export interface ConnectionHooks {
-  handle(req: ServerRequest): Promise<ResponsePlan>;
+  handle: Handler;
   errorPlan(status: number, method: string, message?: string): ResponsePlan;
   /** The Date header value for now (cached per second). */
   date(): string;
@@ -242,7 +245,8 @@ export class Connection implements InputBuffer {
       body === null ? "handling" : "body",
       body === null ? Infinity : this.#s.requestTimeoutMs,
     );
-    let plan = await this.#plan(req);
+    const planned = this.#plan(req);
+    let plan = planned instanceof Promise ? await planned : planned;
     if (this.phase === "closed") return false; // timed out while the handler ran
     let keep = clientWantsKeepAlive(head.versionMinor, head.headers) && !plan.close &&
       (this.#s.maxRequestsPerConnection === 0 || this.#requests < this.#s.maxRequestsPerConnection);
@@ -259,18 +263,23 @@ export class Connection implements InputBuffer {
     return keep && !plan.close;
   }
 
-  async #plan(req: ServerRequest): Promise<ResponsePlan> {
+  #plan(req: ServerRequest): ResponsePlan | Promise<ResponsePlan> {
     try {
-      return await this.#h.handle(req);
+      const p = this.#h.handle(req);
+      return p instanceof Promise ? p.catch((e) => this.#failed(req, e)) : p;
     } catch (e) {
-      if (e instanceof BodyError) return this.#bodyErrorPlan(e, req.method, null);
-      this.#h.error(
-        "crit",
-        `handler failed for ${req.method} ${req.target}: ${describe(e)}`,
-        this.#peer,
-      );
-      return this.#h.errorPlan(500, req.method);
+      return this.#failed(req, e);
     }
+  }
+
+  #failed(req: ServerRequest, e: unknown): ResponsePlan {
+    if (e instanceof BodyError) return this.#bodyErrorPlan(e, req.method, null);
+    this.#h.error(
+      "crit",
+      `handler failed for ${req.method} ${req.target}: ${describe(e)}`,
+      this.#peer,
+    );
+    return this.#h.errorPlan(500, req.method);
   }
 
   #bodyErrorPlan(e: BodyError, method: string, fallback: ResponsePlan | null): ResponsePlan {

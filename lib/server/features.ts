@@ -27,7 +27,7 @@ import { MemcachedStore } from "../session/memcached_store.ts";
 import { MemoryStore } from "../session/memory_store.ts";
 import { ResilientStore } from "../session/resilient_store.ts";
 import { type ResponsePlan, withoutBody } from "../static/plan.ts";
-import type { Peer, ServerRequest } from "./connection.ts";
+import type { Handler, Peer, ServerRequest } from "./connection.ts";
 import { IpAllowList } from "./ip_allow.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 import type { HandlerWrap, Site } from "./site.ts";
@@ -94,10 +94,7 @@ export class WorkerFeatures {
     return this.#sessions === null ? next(req) : this.#withCookie(req, next);
   };
 
-  #withCookie(
-    req: ServerRequest,
-    next: (req: ServerRequest) => Promise<ResponsePlan>,
-  ): Promise<ResponsePlan> {
+  #withCookie(req: ServerRequest, next: Handler): ResponsePlan | Promise<ResponsePlan> {
     let cookie: string | null | Promise<string | null> = null;
     try {
       cookie = this.#sessions!.cookieFor(req.headers, req.peer);
@@ -108,7 +105,10 @@ export class WorkerFeatures {
     if (cookie === null) return next(req);
     if (typeof cookie === "string") {
       const value = cookie;
-      return next(req).then((plan) => withSetCookie(plan, value));
+      const planned = next(req);
+      return planned instanceof Promise
+        ? planned.then((plan) => withSetCookie(plan, value))
+        : withSetCookie(planned, value);
     }
     return Promise.all([next(req), cookie]).then(([plan, value]) =>
       value === null ? plan : withSetCookie(plan, value)

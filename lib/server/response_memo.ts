@@ -101,9 +101,9 @@ export class ResponseMemo {
  */
 export function memoized<R extends MemoRequest>(
   memo: ResponseMemo,
-  next: (req: R) => Promise<ResponsePlan>,
-): (req: R) => Promise<ResponsePlan> {
-  return async (req) => {
+  next: (req: R) => ResponsePlan | Promise<ResponsePlan>,
+): (req: R) => ResponsePlan | Promise<ResponsePlan> {
+  return (req) => {
     const key = memo.key(req);
     if (key === null) {
       if (
@@ -112,12 +112,13 @@ export function memoized<R extends MemoRequest>(
       ) {
         memo.clear(); // PUT/DELETE may change what a memoized GET would answer
       }
-      return await next(req);
+      return next(req);
     }
     const hit = memo.get(key);
-    if (hit !== null) return hit;
-    const plan = await next(req);
-    memo.offer(key, plan);
-    return plan;
+    if (hit !== null) return hit; // synchronous: no promise for the common case
+    return Promise.resolve(next(req)).then((plan) => {
+      memo.offer(key, plan);
+      return plan;
+    });
   };
 }

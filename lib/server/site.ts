@@ -20,13 +20,13 @@ import { errorPlan } from "../static/error_plan.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import { Responder } from "../static/responder.ts";
 import { memoized, ResponseMemo } from "./response_memo.ts";
-import type { ConnectionSettings, ServerRequest } from "./connection.ts";
+import type { ConnectionSettings, Handler, ServerRequest } from "./connection.ts";
 
 /** A worker's request handling, independent of sockets. */
 export interface Site {
   readonly settings: ConnectionSettings;
   readonly pages: ErrorPageSet;
-  handle(req: ServerRequest): Promise<ResponsePlan>;
+  handle: Handler;
   errorPlan(status: number, method: string, message?: string): ResponsePlan;
 }
 
@@ -34,10 +34,7 @@ export interface Site {
  * Wraps the responder once per worker (status page, session cookie): given the next handler
  * and the error planner, returns the request handler.
  */
-export type HandlerWrap = (
-  next: (req: ServerRequest) => Promise<ResponsePlan>,
-  errorPlan: Site["errorPlan"],
-) => (req: ServerRequest) => Promise<ResponsePlan>;
+export type HandlerWrap = (next: Handler, errorPlan: Site["errorPlan"]) => Handler;
 
 /** The Server header value for a config (ServerTokens). */
 export function serverHeader(config: Config): string {
