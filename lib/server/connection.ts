@@ -16,6 +16,7 @@ import type { ResponsePlan } from "../static/plan.ts";
 import type { StaticRequest } from "../static/responder.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
 import { type Transport, writeAll, writeResponse } from "./body_writer.ts";
+import { FramePool, HEAD_ROOM } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
 
 const NO_FIELDS: ResponseFields = [];
@@ -59,6 +60,8 @@ export interface ConnectionHooks {
   draining(): boolean;
   /** Head serializer shared by a worker's connections (one per connection when absent). */
   readonly heads?: HeadCache;
+  /** Reusable frames for small in-memory bodies (none: a fresh buffer per response). */
+  readonly frames?: FramePool;
   /** Called after each response, e.g. for counters. */
   responded?(req: ServerRequest | null, status: number, bytes: number): void;
 }
@@ -302,9 +305,10 @@ export class Connection implements InputBuffer {
     if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
     const b = plan.body;
     if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
-      // The common small response: head and body built in one buffer, one write.
+      // The common small response: head and body in one buffer (a pooled frame when one is
+      // free), one write.
       try {
-        await writeAll(this.#t, this.#headBytes(plan, keep, minor, b.data));
+        await this.#sendSmall(plan, b.data, keep, minor);
       } finally {
         this.#log(req, plan.status, b.data.length);
       }
@@ -322,16 +326,39 @@ export class Connection implements InputBuffer {
     }
   }
 
+  async #sendSmall(
+    plan: ResponsePlan,
+    body: Uint8Array,
+    keep: boolean,
+    minor: number,
+  ): Promise<void> {
+    const frames = this.#h.frames;
+    const frame = frames?.acquire(body) ?? null;
+    if (frame !== null) {
+      const extra = this.#extra(plan, keep, minor);
+      const start = this.#heads.writeBefore(plan.status, plan.fields, extra, frame, HEAD_ROOM);
+      try {
+        if (start >= 0) return await writeAll(this.#t, frame.subarray(start));
+      } finally {
+        frames!.release(body, frame);
+      }
+    }
+    await writeAll(this.#t, this.#headBytes(plan, keep, minor, body));
+  }
+
+  #extra(plan: ResponsePlan, keep: boolean, minor: number): ResponseFields {
+    const extra = plan.extraFields ?? NO_FIELDS;
+    const connection = !keep ? "close" : minor === 0 ? "keep-alive" : null;
+    return connection === null ? extra : [...extra, ["Connection", connection]];
+  }
+
   #headBytes(
     plan: ResponsePlan,
     keep: boolean,
     minor = 1,
     body: Uint8Array | null = null,
   ): Uint8Array {
-    let extra = plan.extraFields ?? NO_FIELDS;
-    const connection = !keep ? "close" : minor === 0 ? "keep-alive" : null;
-    if (connection !== null) extra = [...extra, ["Connection", connection]];
-    return this.#heads.build(plan.status, plan.fields, extra, body);
+    return this.#heads.build(plan.status, plan.fields, this.#extra(plan, keep, minor), body);
   }
 
   async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type ConnectionSettings,
   type ServerRequest,
 } from "./connection.ts";
+import { FramePool } from "./frame_pool.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -220,4 +221,23 @@ Deno.test("Connection onTimeout() sends 408 to a client stuck mid-head and close
   await done;
   assertEquals(t.out.startsWith("HTTP/1.1 408 Request Timeout\r\n"), true);
   assertEquals(log.map((l) => l.status), [408]);
+});
+
+Deno.test("Connection writes the same bytes through pooled frames, also for concurrent connections", async () => {
+  const input =
+    "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const plain = await converse([input]);
+  const frames = new FramePool(1 << 20);
+  const shared = bytesPlan(200, "same body");
+  const run = async (pieces: string[]) => {
+    const t = new MemoryTransport(pieces, 5);
+    const h = { ...hooks([]), frames, handle: () => Promise.resolve(shared) };
+    await new Connection(t, { ip: "1", port: 1 }, SETTINGS, h).run();
+    return t.out;
+  };
+  const outs = await Promise.all([run([input]), run([...input]), run([input])]);
+  for (const out of outs) {
+    assertEquals(out, R("same body") + R("same body", "Connection: close\r\n"));
+  }
+  assertEquals(plain.out.length > 0, true);
 });

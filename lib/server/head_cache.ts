@@ -58,6 +58,34 @@ export class HeadCache {
     return out;
   }
 
+  /**
+   * Write the head into `out` so that it ends exactly at `end` (where the body starts).
+   * @returns the offset where the head starts, or -1 when it does not fit before `end`
+   */
+  writeBefore(
+    status: number,
+    fields: ResponseFields,
+    extra: ResponseFields,
+    out: Uint8Array,
+    end: number,
+  ): number {
+    const prefix = this.#prefix(status);
+    const own = this.#fieldBytes(fields);
+    const more = extra.length === 0 ? "" : fieldsText(extra);
+    const moreBytes = NON_ASCII.test(more) ? encoder.encode(more) : null;
+    const length = prefix.length + own.length + (moreBytes?.length ?? more.length) + 2;
+    if (length > end) return -1;
+    const at = end - length;
+    out.set(prefix, at);
+    out.set(own, at + prefix.length);
+    const m = at + prefix.length + own.length;
+    if (moreBytes !== null) out.set(moreBytes, m);
+    else if (more !== "") encoder.encodeInto(more, out.subarray(m, end - 2));
+    out[end - 2] = 0x0d;
+    out[end - 1] = 0x0a;
+    return at;
+  }
+
   #prefix(status: number): Uint8Array {
     const date = this.#date();
     if (date !== this.#dateValue) {

@@ -43,3 +43,15 @@ Deno.test("HeadCache.build() appends the body and encodes non-ASCII extra fields
     "HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\nContent-Length: 2\r\nX-Name: café\r\n\r\nhi",
   );
 });
+
+Deno.test("HeadCache.writeBefore() ends the head exactly where the body starts, or refuses", () => {
+  const h = new HeadCache("t", () => "d");
+  const out = new Uint8Array(100 + 2);
+  out.set(new TextEncoder().encode("hi"), 100);
+  const start = h.writeBefore(200, [["Content-Length", "2"]], [["Connection", "close"]], out, 100);
+  assertEquals(
+    text(out.subarray(start)),
+    "HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+  );
+  assertEquals(h.writeBefore(200, [["X", "y".repeat(200)]], [], out, 100), -1);
+});

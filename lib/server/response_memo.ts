@@ -2,8 +2,9 @@
  * Memoized plans for the common request: an unconditional GET or HEAD of a small file. The
  * plan (with its header fields, serialized once by HeadCache, and the body bytes from the file
  * cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat for,
- * so an edit shows up within that interval either way. Requests with validators or ranges, and
- * every non-200 answer, go through the responder each time.
+ * so an edit shows up within that interval either way (the file cache remembers "not found"
+ * for as long, so a memoized 404 is no staler). Requests with validators or ranges, and answers
+ * other than 200 and 404, go through the responder each time.
  * @module
  */
 
@@ -77,9 +78,13 @@ export class ResponseMemo {
     return e.plan;
   }
 
-  /** Keep a plan when it is a plain 200 whose body is in memory (or absent, for HEAD). */
+  /**
+   * Keep a plan when it is a 200 or 404 whose body is in memory (or absent, for HEAD). A 404's
+   * error.log note is part of the plan, so it is still logged for every request.
+   */
   offer(key: string, plan: ResponsePlan): void {
-    if (this.#o.ttlMs <= 0 || plan.status !== 200 || plan.note !== undefined) return;
+    if (this.#o.ttlMs <= 0 || (plan.status !== 200 && plan.status !== 404)) return;
+    if (plan.status === 200 && plan.note !== undefined) return;
     if (plan.extraFields !== undefined && plan.extraFields.length > 0) return;
     const b = plan.body;
     if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) return;

@@ -37,10 +37,10 @@ Deno.test("memoized() reuses a 200 in-memory plan for the revalidation interval"
   assertEquals(s.calls(), 2);
 });
 
-Deno.test("memoized() never memoizes conditional or range requests, errors, or big bodies", async () => {
+Deno.test("memoized() never memoizes conditional or range requests, other errors, or big bodies", async () => {
   const s = setup((r) =>
-    r.target === "/404"
-      ? bytesPlan(404, "no")
+    r.target === "/500"
+      ? bytesPlan(500, "no")
       : bytesPlan(200, r.target === "/big" ? "x".repeat(11) : "ok")
   );
   for (
@@ -53,8 +53,8 @@ Deno.test("memoized() never memoizes conditional or range requests, errors, or b
     await s.handle(req("GET", "/a", h));
   }
   assertEquals(s.calls(), 6);
-  await s.handle(req("GET", "/404"));
-  await s.handle(req("GET", "/404"));
+  await s.handle(req("GET", "/500"));
+  await s.handle(req("GET", "/500"));
   await s.handle(req("GET", "/big"));
   await s.handle(req("GET", "/big"));
   await s.handle(req("POST", "/a"));
@@ -75,4 +75,13 @@ Deno.test("memoized() keys by method and Accept-Encoding, is bounded, and PUT/DE
   await s.handle(req("DELETE", "/a"));
   await s.handle(req("GET", "/a", ["accept-encoding", "gzip"]));
   assertEquals(s.calls(), 7);
+});
+
+Deno.test("memoized() keeps a 404 with its error.log note, so each request still logs it", async () => {
+  const s = setup(() => ({ ...bytesPlan(404, "no"), note: { level: "info", message: "missing" } }));
+  const a = await s.handle(req("GET", "/gone"));
+  const b = await s.handle(req("GET", "/gone"));
+  assertEquals(s.calls(), 1);
+  assertEquals(b.note?.message, "missing");
+  assertEquals(a === b, true);
 });

@@ -14,6 +14,7 @@ import { serializeHead } from "../http/response_head.ts";
 import { writeAll } from "./body_writer.ts";
 import type { LogLevel } from "../config/config.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
+import { FramePool } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
 import { WorkerFeatures } from "./features.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
@@ -22,6 +23,8 @@ import { buildSite, type Site } from "./site.ts";
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
 const SWEEP_MS = 250;
+/** Memory a worker may keep in reusable response frames (see frame_pool.ts). */
+const FRAME_POOL_BYTES = 32 * 1024 * 1024;
 /** Sessions and counters are flushed, and stats reported, at most this often. */
 const STATS_MS = 1000;
 
@@ -64,6 +67,7 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
 function hooks(site: Site, dates: DateCache): ConnectionHooks {
   return {
     heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
+    frames: new FramePool(FRAME_POOL_BYTES),
     handle: (req) => site.handle(req),
     errorPlan: (status, method, message) => site.errorPlan(status, method, message),
     date: () => dates.value(),

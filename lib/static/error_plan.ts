@@ -23,33 +23,54 @@ export interface ErrorOptions {
   readonly headOnly?: boolean;
 }
 
+/** A rendered page and its fixed fields, reused while the page set is the same. */
+interface RenderedPage {
+  readonly html: Uint8Array;
+  readonly fields: ResponseFields;
+}
+
+/** Rendered pages by page set, then by status and message (both fixed strings, a small set). */
+const RENDERED = new WeakMap<ErrorPageSet, Map<string, RenderedPage>>();
+const MAX_RENDERED = 256;
+
+function rendered(pages: ErrorPageSet, status: number, message: string | undefined): RenderedPage {
+  let bySet = RENDERED.get(pages);
+  if (bySet === undefined) RENDERED.set(pages, bySet = new Map());
+  const key = message === undefined ? String(status) : `${status}\n${message}`;
+  let r = bySet.get(key);
+  if (r === undefined) {
+    const html = encoder.encode(
+      pages.render(status, reasonPhrase(status), message === undefined ? {} : { message }),
+    );
+    r = {
+      html,
+      fields: [
+        ["Content-Type", "text/html; charset=utf-8"],
+        ["Content-Length", String(html.length)],
+        ["Cache-Control", "no-store"],
+        ["X-Content-Type-Options", "nosniff"],
+      ],
+    };
+    if (bySet.size >= MAX_RENDERED) bySet.clear();
+    bySet.set(key, r);
+  }
+  return r;
+}
+
 /**
  * Plan an error response with its page. Statuses after which the request bytes cannot be
- * trusted also close the connection.
+ * trusted also close the connection. Pages are rendered once per status and message.
  */
 export function errorPlan(
   pages: ErrorPageSet,
   status: number,
   opts: ErrorOptions = {},
 ): ResponsePlan {
-  const html = encoder.encode(
-    pages.render(
-      status,
-      reasonPhrase(status),
-      opts.message === undefined ? {} : { message: opts.message },
-    ),
-  );
-  const fields: ResponseFields = [
-    ["Content-Type", "text/html; charset=utf-8"],
-    ["Content-Length", String(html.length)],
-    ["Cache-Control", "no-store"],
-    ["X-Content-Type-Options", "nosniff"],
-    ...(opts.fields ?? []),
-  ];
+  const page = rendered(pages, status, opts.message);
   return {
     status,
-    fields,
-    body: opts.headOnly ? { kind: "none" } : { kind: "bytes", data: html },
+    fields: opts.fields === undefined ? page.fields : [...page.fields, ...opts.fields],
+    body: opts.headOnly ? { kind: "none" } : { kind: "bytes", data: page.html },
     close: CLOSING_STATUSES.has(status),
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };

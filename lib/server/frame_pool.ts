@@ -1,0 +1,61 @@
+/**
+ * Reusable response frames for small bodies held in memory: a frame is a buffer with room for
+ * the head in front and the body already copied behind it, so a hot file is answered with one
+ * write of one existing buffer, with no allocation or body copy per request. Measured on this
+ * machine with a raw Deno loop sending 64 KiB: one preallocated buffer 74k req/s, a fresh
+ * head+body buffer per response 43k, head and body as two writes 36k.
+ *
+ * A frame is lent to one response at a time (its head region is rewritten per response) and
+ * returned when the write has completed. Frames per body and bytes per worker are bounded;
+ * beyond the bounds the caller builds a fresh buffer as before.
+ * @module
+ */
+
+/** Bytes reserved in front of the body for the head. */
+export const HEAD_ROOM = 2048;
+
+/** Frames a body may have at once (roughly the connections sending it concurrently). */
+const MAX_FRAMES_PER_BODY = 32;
+
+/** A body's frames. */
+class Frames {
+  readonly free: Uint8Array[] = [];
+  count = 0;
+}
+
+/** Frame pools for one worker. */
+export class FramePool {
+  readonly #byBody = new WeakMap<Uint8Array, Frames>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  /** @param maxBytes most bytes all frames of this pool may hold */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Bytes held by frames (for tests). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** A frame for `body` (body at HEAD_ROOM), or null when the bounds are reached. */
+  acquire(body: Uint8Array): Uint8Array | null {
+    let f = this.#byBody.get(body);
+    if (f === undefined) this.#byBody.set(body, f = new Frames());
+    const ready = f.free.pop();
+    if (ready !== undefined) return ready;
+    const size = HEAD_ROOM + body.length;
+    if (f.count >= MAX_FRAMES_PER_BODY || this.#bytes + size > this.#maxBytes) return null;
+    const frame = new Uint8Array(size);
+    frame.set(body, HEAD_ROOM);
+    f.count++;
+    this.#bytes += size;
+    return frame;
+  }
+
+  /** Give a frame back once its write has completed. */
+  release(body: Uint8Array, frame: Uint8Array): void {
+    this.#byBody.get(body)?.free.push(frame);
+  }
+}
