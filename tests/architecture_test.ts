@@ -1,0 +1,100 @@
+/**
+ * The layering of lib/ (README "How it works"), checked by scanning imports: the protocol core
+ * stays pure, adapters are the only files touching Deno's I/O, memjs has one importer.
+ */
+import assert from "node:assert/strict";
+import { join } from "./helpers/paths.ts";
+import { REPO } from "./helpers/server.ts";
+import { relative } from "node:path";
+
+interface Source {
+  readonly path: string; // relative to lib/
+  readonly imports: string[]; // resolved relative to lib/, or bare specifiers
+  readonly text: string;
+}
+
+function sources(): Source[] {
+  const out: Source[] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) walk(p);
+      else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) {
+        const text = Deno.readTextFileSync(p);
+        const imports = [...text.matchAll(/^(?:import|export)[^;]*? from "([^"]+)";/gms)].map(
+          (m) => {
+            const spec = m[1]!;
+            return spec.startsWith(".") ? relative(join(REPO, "lib"), join(dir, spec)) : spec;
+          },
+        );
+        out.push({ path: relative(join(REPO, "lib"), p), imports, text });
+      }
+    }
+  };
+  walk(join(REPO, "lib"));
+  return out;
+}
+
+const SRC = sources();
+
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
+}
+const layer = (p: string) => p.split("/")[0]!;
+const TEST_SUPPORT = /(^|\/)(test_[a-z_]+|memory_fs)\.ts$/;
+
+/** Which lib/ layers each layer may import (besides itself). */
+const ALLOWED: Record<string, readonly string[]> = {
+  http: [],
+  config: [],
+  auth: [],
+  log: ["config"], // LogLevel type only
+  pages: ["http"],
+  session: ["http", "config"],
+  static: ["http", "pages", "auth"],
+  server: ["http", "config", "log", "pages", "session", "static", "auth"],
+};
+
+Deno.test("lib/ layers import only the layers below them, and nothing imports server/", () => {
+  for (const s of SRC) {
+    const own = layer(s.path);
+    for (const i of s.imports) {
+      if (!i.endsWith(".ts") || i.startsWith("npm:")) continue;
+      const other = layer(i);
+      if (other === own) continue;
+      assert.ok((ALLOWED[own] ?? []).includes(other), `${s.path} imports ${i}`);
+    }
+  }
+});
+
+Deno.test("the protocol core (lib/http) is pure: no Deno I/O, no async", () => {
+  for (const s of SRC.filter((s) => layer(s.path) === "http" && !TEST_SUPPORT.test(s.path))) {
+    const code = withoutComments(s.text);
+    assert.ok(!/\bDeno\./.test(code), `${s.path} uses Deno`);
+    assert.ok(!/\basync\b|\bawait\b/.test(code), `${s.path} is async`);
+  }
+});
+
+Deno.test("only adapter files touch Deno's file and network APIs", () => {
+  const adapters = new Set([
+    "static/deno_fs.ts",
+    "log/log_writer.ts",
+    "server/body_writer.ts",
+    "server/listener.ts",
+    "server/site.ts",
+    "server/worker_main.ts",
+  ]);
+  const io =
+    /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;
+  for (const s of SRC) {
+    const code = withoutComments(s.text); // comments may mention them
+    if (io.test(code)) assert.ok(adapters.has(s.path), `${s.path} does I/O`);
+  }
+});
+
+Deno.test("memjs is imported by session/memcached_store.ts only", () => {
+  const users = SRC.filter((s) =>
+    s.imports.some((i) => i === "memjs" || i.startsWith("npm:memjs"))
+  );
+  assert.deepEqual(users.map((s) => s.path), ["session/memcached_store.ts"]);
+});
