@@ -8,6 +8,7 @@ import type { FieldList } from "./headers.ts";
 import { splitList } from "./headers.ts";
 import type { ParseErrorCode } from "./parse_errors.ts";
 import type { RequestHead } from "./request_parser.ts";
+import { decimal } from "./digits.ts";
 
 /** How the request body is delimited. */
 export type BodyFraming =
@@ -93,14 +94,7 @@ export function parseContentLength(value: string): number {
 
 /** Strict 1*DIGIT to a number; -1 when empty, not digits, or beyond 2^53-1. */
 export function parseDecimal(s: string): number {
-  if (s.length === 0 || s.length > 16) return -1;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n <= Number.MAX_SAFE_INTEGER ? n : -1;
+  return decimal(s, 16) ?? -1;
 }
 
 /** Host = uri-host [ ":" port ] (RFC 9110 §7.2); reject spaces, userinfo, paths. */

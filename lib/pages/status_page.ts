@@ -1,3 +1,4 @@
+import { decimal } from "../http/digits.ts";
 /**
  * The status page's data and its machine-readable forms: which view a request asks for, the
  * snapshot type, JSON (`?json`) and Prometheus text format 0.0.4 (`<path>/metrics`). The HTML
@@ -117,21 +118,9 @@ export function statusView(target: string, path: string): StatusView | null {
   let refreshS = DEFAULT_REFRESH_S;
   for (const part of query.split("&")) {
     if (part === "json" || part.startsWith("json=")) kind = kind === "html" ? "json" : kind;
-    if (part.startsWith("refresh=")) refreshS = digits(part.slice(8)) ?? refreshS;
+    if (part.startsWith("refresh=")) refreshS = decimal(part.slice(8), 6) ?? refreshS;
   }
   return { kind, refreshS: Math.min(refreshS, MAX_REFRESH_S) };
-}
-
-/** Up to 6 ASCII digits as a number, or null. */
-function digits(s: string): number | null {
-  if (s.length === 0 || s.length > 6) return null;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 /** The JSON view. */

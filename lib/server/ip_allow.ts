@@ -5,17 +5,7 @@
  * @module
  */
 
-/** Up to `max` decimal digits as a number, or null. */
-function decimal(s: string, max: number): number | null {
-  if (s.length === 0 || s.length > max) return null;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  return n;
-}
+import { decimal } from "../http/digits.ts";
 
 function parseV4(s: string): Uint8Array | null {
   const parts = s.split(".");
