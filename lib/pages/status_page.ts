@@ -1,10 +1,11 @@
-import { decimal } from "../http/digits.ts";
 /**
  * The status page's data and its machine-readable forms: which view a request asks for, the
  * snapshot type, JSON (`?json`) and Prometheus text format 0.0.4 (`<path>/metrics`). The HTML
  * view is in status_html.ts. Pure: no Deno.*, no I/O.
  * @module
  */
+
+import { decimal } from "../http/digits.ts";
 
 /** One worker thread of this instance. */
 export interface WorkerRow {
