@@ -110,6 +110,8 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   post({ type: "ready", id });
   try {
     for await (const conn of listener) {
+      // Responses go out in one write each; never let Nagle hold a multi-write one back.
+      (conn as Deno.TcpConn).setNoDelay(true);
       const addr = conn.remoteAddr as Deno.NetAddr;
       const peer: Peer = { ip: addr.hostname, port: addr.port };
       if (connections.size >= cap) {

@@ -18,7 +18,7 @@ import type { Root, StaticContext, StaticRequest } from "./context.ts";
 import { gzipStream } from "./compress.ts";
 import { digestFields } from "./digest.ts";
 import { type FileInfo, FsError } from "./fs_port.ts";
-import { newBoundary, planMultipart } from "./multipart.ts";
+import { type MultipartPlan, newBoundary, planMultipart } from "./multipart.ts";
 import { NO_BODY, type ResponsePlan, withoutBody } from "./plan.ts";
 import { contentRange, parseRange } from "./range.ts";
 import {
@@ -86,8 +86,9 @@ export async function planFile(
 }
 
 /**
- * A file (or slice) of a small file is sent from memory: no open/read/close per request once
- * the bytes are cached. Falls back to streaming when the file changed size under us.
+ * A small file, a slice of it or a multipart set of its ranges is sent from memory: no
+ * open/read/close per request once the bytes are cached, and one buffer for the whole body.
+ * Falls back to reading the file when it changed size under us.
  */
 async function inlineSmall(
   plan: ResponsePlan,
@@ -96,7 +97,7 @@ async function inlineSmall(
   max: number,
 ): Promise<ResponsePlan> {
   const body = plan.body;
-  if (body.kind !== "file" || rep.info.size > max) return plan;
+  if ((body.kind !== "file" && body.kind !== "multipart") || rep.info.size > max) return plan;
   let data: Uint8Array;
   try {
     data = await at.fs.readFile(body.path);
@@ -104,10 +105,28 @@ async function inlineSmall(
     return plan; // the stream path reports the error
   }
   if (data.length !== rep.info.size) return plan;
+  if (body.kind === "multipart") {
+    return { ...plan, body: { kind: "bytes", data: assembleMultipart(body.plan, data) } };
+  }
   const slice = body.start === 0 && body.length === data.length
     ? data
     : data.subarray(body.start, body.start + body.length);
   return { ...plan, body: { kind: "bytes", data: slice } };
+}
+
+/** The multipart/byteranges body for ranges of `data`, laid out as planned. */
+export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(mp.contentLength);
+  let at = 0;
+  for (const part of mp.parts) {
+    out.set(part.head, at);
+    at += part.head.length;
+    const slice = data.subarray(part.range.start, part.range.end + 1);
+    out.set(slice, at);
+    at += slice.length;
+  }
+  out.set(mp.tail, at);
+  return out;
 }
 
 /** 304 keeps only the fields RFC 9110 §15.4.5 lists, and never has a body. */

@@ -164,3 +164,18 @@ Deno.test("newBoundary() returns 32 hex digits that planMultipart() accepts", ()
   }
   assert.equal(seen.size, 100);
 });
+
+Deno.test("assembleMultipart() lays out parts from memory exactly as planned", async () => {
+  const { assembleMultipart } = await import("./get.ts");
+  const data = new TextEncoder().encode("0123456789abcdefghij");
+  const mp = planMultipart(
+    [{ start: 0, end: 2 }, { start: 10, end: 12 }],
+    data.length,
+    "text/plain",
+    "BOUND",
+  );
+  const body = new TextDecoder().decode(assembleMultipart(mp, data));
+  assert.equal(body.length, mp.contentLength);
+  assert.ok(body.includes("\r\n\r\n012\r\n--BOUND"));
+  assert.ok(body.includes("Content-Range: bytes 10-12/20\r\n\r\nabc\r\n--BOUND--\r\n"));
+});
