@@ -31,6 +31,14 @@ export interface Peer {
 export interface ServerRequest extends StaticRequest {
   readonly versionMinor: number;
   readonly peer: Peer;
+  /** Memory shared by the requests of one connection (same client). */
+  readonly scope: ConnectionScope;
+}
+
+/** What handlers may remember across the requests of one connection. */
+export interface ConnectionScope {
+  /** The Set-Cookie field issued on this connection, repeated while the client sends none. */
+  setCookie: ResponseFields | null;
 }
 
 /** Settings for every connection of a worker (from Config). */
@@ -89,6 +97,7 @@ export class Connection implements InputBuffer {
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
   readonly #heads: HeadCache;
+  readonly #scope: ConnectionScope = { setCookie: null };
   #requests = 0;
   #responseStarted = false;
 
@@ -243,6 +252,7 @@ export class Connection implements InputBuffer {
       body,
       versionMinor: head.versionMinor,
       peer: this.#peer,
+      scope: this.#scope,
     };
     this.#setPhase(
       body === null ? "handling" : "body",

@@ -27,7 +27,8 @@ import { MemcachedStore } from "../session/memcached_store.ts";
 import { MemoryStore } from "../session/memory_store.ts";
 import { ResilientStore } from "../session/resilient_store.ts";
 import { type ResponsePlan, withoutBody } from "../static/plan.ts";
-import type { Handler, Peer, ServerRequest } from "./connection.ts";
+import type { ResponseFields } from "../http/response_head.ts";
+import type { ConnectionScope, Handler, Peer, ServerRequest } from "./connection.ts";
 import { IpAllowList } from "./ip_allow.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 import type { HandlerWrap, Site } from "./site.ts";
@@ -95,6 +96,12 @@ export class WorkerFeatures {
   };
 
   #withCookie(req: ServerRequest, next: Handler): ResponsePlan | Promise<ResponsePlan> {
+    const scope = req.scope;
+    if (scope.setCookie !== null && req.headers.get("cookie") === undefined) {
+      // The same client, on the same connection, still sends no cookie (wget, a load tool):
+      // repeat the session issued on this connection rather than minting one per request.
+      return withCookieFields(next(req), scope.setCookie);
+    }
     let cookie: string | null | Promise<string | null> = null;
     try {
       cookie = this.#sessions!.cookieFor(req.headers, req.peer);
@@ -103,15 +110,9 @@ export class WorkerFeatures {
     }
     // The usual cases stay synchronous: a returning client adds nothing, a new one a field.
     if (cookie === null) return next(req);
-    if (typeof cookie === "string") {
-      const value = cookie;
-      const planned = next(req);
-      return planned instanceof Promise
-        ? planned.then((plan) => withSetCookie(plan, value))
-        : withSetCookie(planned, value);
-    }
+    if (typeof cookie === "string") return withCookieFields(next(req), issued(scope, cookie));
     return Promise.all([next(req), cookie]).then(([plan, value]) =>
-      value === null ? plan : withSetCookie(plan, value)
+      value === null ? plan : withSetCookie(plan, issued(scope, value))
     );
   }
 
@@ -232,16 +233,34 @@ export class WorkerFeatures {
   }
 }
 
+/** Remember a newly issued cookie on the connection, as one frozen (reusable) field list. */
+function issued(scope: ConnectionScope, value: string): ResponseFields {
+  const fields: ResponseFields = [["Set-Cookie", value]];
+  Object.freeze(fields);
+  scope.setCookie = fields;
+  return fields;
+}
+
+function withCookieFields(
+  planned: ResponsePlan | Promise<ResponsePlan>,
+  cookie: ResponseFields,
+): ResponsePlan | Promise<ResponsePlan> {
+  return planned instanceof Promise
+    ? planned.then((plan) => withSetCookie(plan, cookie))
+    : withSetCookie(planned, cookie);
+}
+
 /**
- * Add the cookie as a per-response field (the plan's own fields may be a memoized array whose
+ * Add the cookie as per-response fields (the plan's own fields may be a memoized array whose
  * bytes are serialized once). A response that shared caches may store (Cache-Control: public)
  * never carries a client's cookie; the client gets one with its next page.
  */
-export function withSetCookie(plan: ResponsePlan, value: string): ResponsePlan {
+export function withSetCookie(plan: ResponsePlan, cookie: ResponseFields): ResponsePlan {
   for (const [name, v] of plan.fields) {
     if (name.toLowerCase() === "cache-control" && /(^|,)\s*public\s*(,|$)/i.test(v)) return plan;
   }
-  return { ...plan, extraFields: [...(plan.extraFields ?? []), ["Set-Cookie", value]] };
+  const extra = plan.extraFields === undefined ? cookie : [...plan.extraFields, ...cookie];
+  return { ...plan, extraFields: extra };
 }
 
 function describe(e: unknown): string {

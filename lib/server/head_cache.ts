@@ -42,16 +42,12 @@ export class HeadCache {
   ): Uint8Array {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
-    const more = extra.length === 0 ? "" : fieldsText(extra);
-    // ASCII text (the usual case) is encoded straight into the output buffer.
-    const moreBytes = NON_ASCII.test(more) ? encoder.encode(more) : null;
-    const moreLength = moreBytes?.length ?? more.length;
-    const headLength = prefix.length + own.length + moreLength + 2;
+    const more = this.#extraBytes(extra);
+    const headLength = prefix.length + own.length + more.length + 2;
     const out = new Uint8Array(headLength + (body?.length ?? 0));
     out.set(prefix);
     out.set(own, prefix.length);
-    if (moreBytes !== null) out.set(moreBytes, prefix.length + own.length);
-    else if (more !== "") encoder.encodeInto(more, out.subarray(prefix.length + own.length));
+    put(out, more, prefix.length + own.length);
     out[headLength - 2] = 0x0d;
     out[headLength - 1] = 0x0a;
     if (body !== null) out.set(body, headLength);
@@ -71,16 +67,13 @@ export class HeadCache {
   ): number {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
-    const more = extra.length === 0 ? "" : fieldsText(extra);
-    const moreBytes = NON_ASCII.test(more) ? encoder.encode(more) : null;
-    const length = prefix.length + own.length + (moreBytes?.length ?? more.length) + 2;
+    const more = this.#extraBytes(extra);
+    const length = prefix.length + own.length + more.length + 2;
     if (length > end) return -1;
     const at = end - length;
     out.set(prefix, at);
     out.set(own, at + prefix.length);
-    const m = at + prefix.length + own.length;
-    if (moreBytes !== null) out.set(moreBytes, m);
-    else if (more !== "") encoder.encodeInto(more, out.subarray(m, end - 2));
+    put(out, more, at + prefix.length + own.length);
     out[end - 2] = 0x0d;
     out[end - 1] = 0x0a;
     return at;
@@ -101,6 +94,17 @@ export class HeadCache {
     return p;
   }
 
+  /**
+   * Per-response fields: a frozen array (reused, e.g. one Set-Cookie per connection) is encoded
+   * once; others are returned as ASCII text to encode in place, or as bytes when not ASCII.
+   */
+  #extraBytes(extra: ResponseFields): Uint8Array | string {
+    if (extra.length === 0) return "";
+    if (Object.isFrozen(extra)) return this.#fieldBytes(extra);
+    const text = fieldsText(extra);
+    return NON_ASCII.test(text) ? encoder.encode(text) : text;
+  }
+
   #fieldBytes(fields: ResponseFields): Uint8Array {
     let b = this.#fields.get(fields);
     if (b === undefined) {
@@ -109,6 +113,12 @@ export class HeadCache {
     }
     return b;
   }
+}
+
+/** Copy bytes, or encode ASCII text, into `out` at `at`. */
+function put(out: Uint8Array, part: Uint8Array | string, at: number): void {
+  if (typeof part !== "string") out.set(part, at);
+  else if (part !== "") encoder.encodeInto(part, out.subarray(at, at + part.length));
 }
 
 /** Fields as "Name: value\r\n" lines, validated by headText. */
