@@ -52,7 +52,7 @@ Deno.test("defaultConfig() holds every documented default", () => {
     maxChunkExtension: 1024,
     maxRequestsPerConnection: 1000,
     maxRanges: 100,
-    readChunkSize: 65536,
+    readChunkSize: 1048576,
     directoryListing: false,
     contentDigest: false,
     writeAccess: false,

@@ -86,7 +86,7 @@ export const DEFAULT_MAX_REQUESTS_PER_CONNECTION = 1000;
 /** `MaxRanges`: more ranges than this -> Range is ignored (nginx `max_ranges`). */
 export const DEFAULT_MAX_RANGES = 100;
 /** `ReadChunkSize`: bytes read from a file at a time. */
-export const DEFAULT_READ_CHUNK_SIZE = 64 * KIB;
+export const DEFAULT_READ_CHUNK_SIZE = MIB;
 
 // Features.
 /** `DirectoryListing`. */
