@@ -83,7 +83,9 @@ const ACTIVE_TYPES: ReadonlySet<string> = new Set([
 export function newUploadName(contentType: string | undefined): string {
   const random = Array.from(crypto.getRandomValues(new Uint8Array(8)))
     .map((b) => b.toString(16).padStart(2, "0")).join("");
-  const base = contentType?.split(";")[0]!.trim().toLowerCase();
+  const base = contentType === undefined
+    ? undefined
+    : contentType.split(";")[0]!.trim().toLowerCase();
   const ext = base === undefined || ACTIVE_TYPES.has(base) ? null : extensionFor(base);
   return `${Date.now().toString(36)}-${random}${ext === null ? "" : "." + ext}`;
 }
