@@ -130,6 +130,11 @@ export class RequestParser {
             state = S.Version;
           } else if (!TARGET_CHAR[c]) {
             return err(c === CR || c === LF ? "bad-request-line" : "bad-target");
+          } else {
+            // Fast path: the rest of the target, up to the request-line limit (the check at the
+            // top of the loop then fires on the first byte past it).
+            const end = Math.min(stop, this.#lineStart + lim.maxRequestLine);
+            while (pos + 1 < end && TARGET_CHAR[buf[pos + 1]!]) pos++;
           }
           break;
         case S.Version: {
@@ -176,7 +181,15 @@ export class RequestParser {
             this.#fieldCount++;
             state = S.ValueLf;
           } else if (!FIELD_VALUE_CHAR[c]) return err(c === LF ? "bare-lf" : "bad-header-value");
-          else if (c !== SP && c !== HTAB) this.#valueEnd = pos + 1;
+          else if (c !== SP && c !== HTAB) {
+            // Fast path: visible characters and obs-text (> 0x20, not DEL) need no other check.
+            while (pos + 1 < stop) {
+              const d = buf[pos + 1]!;
+              if (d <= SP || d === 0x7f) break;
+              pos++;
+            }
+            this.#valueEnd = pos + 1;
+          }
           break;
         case S.ValueLf:
           if (c !== LF) return err("bare-lf");

@@ -29,6 +29,8 @@ const FRAME_POOL_BYTES = 32 * 1024 * 1024;
 const STATS_MS = 1000;
 
 let id = 0;
+/** Coarse clock for deadlines and log lines, refreshed by the sweeper and the log timer. */
+let clock = Date.now();
 let listener: Deno.Listener | null = null;
 let draining = false;
 const connections = new Set<Connection>();
@@ -43,6 +45,7 @@ function post(m: FromWorker): void {
 }
 
 function flushLogs(): void {
+  clock = Date.now();
   if (accessBuf === "" && errors.length === 0) return;
   post({
     type: "log",
@@ -67,6 +70,7 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
 function hooks(site: Site, dates: DateCache): ConnectionHooks {
   return {
     heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
+    now: () => clock,
     frames: new FramePool(FRAME_POOL_BYTES),
     handle: (req) => site.handle(req),
     errorPlan: (status, method, message) => site.errorPlan(status, method, message),
@@ -167,7 +171,7 @@ function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap
 }
 
 function sweep(): void {
-  const now = Date.now();
+  const now = clock = Date.now();
   for (const c of connections) if (c.deadline <= now) c.onTimeout();
 }
 
