@@ -339,3 +339,23 @@ Deno.test("a client that sends no cookie gets one session per connection, not on
     assertEquals(cookies(returning).length, 0);
   });
 });
+
+Deno.test("connections reset before they are accepted do not stop the server accepting", async () => {
+  await withServer(async (s) => {
+    // SO_LINGER {1, 0} makes close() send RST, so accept() fails with ENOTCONN/ECONNABORTED.
+    const py = `import socket, struct
+for i in range(40):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.connect(("127.0.0.1", ${s.port})); s.close()`;
+    const r = await new Deno.Command("python3", { args: ["-c", py] }).output();
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    await new Promise((res) => setTimeout(res, 300));
+    for (let i = 0; i < 10; i++) {
+      const ok = await rawExchange(
+        s.port,
+        "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      );
+      assertEquals(statusOf(ok), 200, `request ${i} after the resets`);
+    }
+  });
+});

@@ -112,22 +112,57 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   setInterval(sweep, SWEEP_MS);
   setInterval(() => void features?.tick(stats()), STATS_MS);
   post({ type: "ready", id });
-  try {
-    for await (const conn of listener) {
+  await acceptLoop(listener, (conn) => {
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    const peer: Peer = { ip: addr.hostname, port: addr.port };
+    if (connections.size >= cap) return refuse(conn, peer, site, h, cap);
+    const c = new Connection(conn, peer, site.settings, h);
+    connections.add(c);
+    c.run().finally(() => connections.delete(c));
+  }, h);
+  // The listener closed without a shutdown: die, so the pool starts a replacement.
+  if (!draining) throw new Error("the listener closed unexpectedly");
+}
+
+/**
+ * Accept until the listener is closed for shutdown. A failed accept (a client that reset
+ * before we took it, ENOTCONN/ECONNABORTED; out of descriptors, EMFILE) must not end the loop:
+ * the worker would stay alive with nobody accepting. Failures back off briefly and are logged
+ * at most once a second.
+ */
+async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: ConnectionHooks) {
+  let failures = 0;
+  let loggedAt = 0;
+  for (;;) {
+    let conn: Deno.Conn;
+    try {
+      conn = await l.accept();
+      failures = 0;
+    } catch (e) {
+      if (
+        draining || e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted
+      ) return;
+      failures++;
+      if (clock - loggedAt >= 1000) {
+        loggedAt = clock;
+        h.error(
+          "error",
+          `accept failed (${failures} in a row): ${e instanceof Error ? e.message : e}`,
+        );
+      }
+      if (failures > 1) await new Promise((r) => setTimeout(r, Math.min(100, failures * 5)));
+      continue;
+    }
+    try {
       // Responses go out in one write each; never let Nagle hold a multi-write one back.
       (conn as Deno.TcpConn).setNoDelay(true);
-      const addr = conn.remoteAddr as Deno.NetAddr;
-      const peer: Peer = { ip: addr.hostname, port: addr.port };
-      if (connections.size >= cap) {
-        refuse(conn, peer, site, h, cap);
-        continue;
-      }
-      const c = new Connection(conn, peer, site.settings, h);
-      connections.add(c);
-      c.run().finally(() => connections.delete(c));
+      onConn(conn);
+    } catch (e) { // the client may already be gone
+      h.error("debug", `connection dropped at accept: ${e instanceof Error ? e.message : e}`);
+      try {
+        conn.close();
+      } catch { /* closed */ }
     }
-  } catch (e) {
-    if (!draining) h.error("crit", `accept failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
