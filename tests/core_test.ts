@@ -359,3 +359,31 @@ for i in range(40):
     }
   });
 });
+
+Deno.test("responses that are never sent release their files (gzip streams, bad bodies, resets)", async () => {
+  await withServer(async (s) => {
+    Deno.writeTextFileSync(join(s.root, "big.txt"), "compressible text\n".repeat(500_000));
+    const openOnBig = () => {
+      let n = 0;
+      for (const e of Deno.readDirSync(`/proc/${s.proc.pid}/fd`)) {
+        try {
+          if (Deno.readLinkSync(`/proc/${s.proc.pid}/fd/${e.name}`).endsWith("/big.txt")) n++;
+        } catch { /* closed meanwhile */ }
+      }
+      return n;
+    };
+    const bad =
+      "POST /big.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    for (let i = 0; i < 30; i++) assertEquals(statusOf(await rawExchange(s.port, bad)), 400);
+    for (let i = 0; i < 30; i++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+      await c.write(
+        new TextEncoder().encode(
+          "GET /big.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+        ),
+      );
+      c.close(); // gone before the body is sent
+    }
+    await eventually(() => openOnBig() === 0, 3000, "no descriptor left open on big.txt");
+  });
+});

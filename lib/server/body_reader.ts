@@ -34,6 +34,7 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
   #done = false;
   #error: BodyError | null = null;
   #beforeFirstRead: (() => Promise<void>) | null;
+  readonly #onEnd: (() => void) | null;
   received = 0;
 
   constructor(
@@ -41,7 +42,9 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
     framing: Exclude<BodyFraming, { kind: "none" }>,
     limits: ChunkLimits,
     beforeFirstRead: (() => Promise<void>) | null,
+    onEnd: (() => void) | null = null,
   ) {
+    this.#onEnd = onEnd;
     this.#in = input;
     this.#chunked = framing.kind === "chunked" ? new ChunkedDecoder(limits) : null;
     this.#remaining = framing.kind === "length" ? framing.length : 0;
@@ -105,9 +108,15 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
     }
   }
 
+  #end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#onEnd?.();
+  }
+
   async #nextLength(): Promise<Uint8Array | null> {
     if (this.#remaining === 0) {
-      this.#done = true;
+      this.#end();
       return null;
     }
     const inp = this.#in;
@@ -133,7 +142,7 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
         }
         inp.start = s.consumed;
         if (s.kind === "done") {
-          this.#done = true;
+          this.#end();
           return null;
         }
       }

@@ -206,13 +206,23 @@ async function writeChunked(
   head: Uint8Array,
   stream: ReadableStream<Uint8Array>,
 ): Promise<number> {
-  await writeAll(t, head);
+  const reader = stream.getReader();
   let n = 0;
-  for await (const chunk of stream) {
-    if (chunk.length === 0) continue;
-    await writeAll(t, encodeChunk(chunk));
-    n += chunk.length;
+  let finished = false;
+  try {
+    await writeAll(t, head);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (value.length === 0) continue;
+      await writeAll(t, encodeChunk(value));
+      n += value.length;
+    }
+    finished = true;
+    await writeAll(t, LAST_CHUNK);
+    return n;
+  } finally {
+    // A write that failed (client gone) leaves the source open: cancel it to close the file.
+    if (!finished) void reader.cancel().catch(() => {});
   }
-  await writeAll(t, LAST_CHUNK);
-  return n;
 }

@@ -12,7 +12,7 @@ import { PARSE_ERRORS, type ParseErrorCode } from "../http/parse_errors.ts";
 import { type RequestHead, RequestParser } from "../http/request_parser.ts";
 import { CONTINUE_100, type ResponseFields } from "../http/response_head.ts";
 import type { AccessRecord } from "../log/access_log.ts";
-import type { ResponsePlan } from "../static/plan.ts";
+import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import type { StaticRequest } from "../static/responder.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
 import { type Transport, writeAll, writeResponse } from "./body_writer.ts";
@@ -251,6 +251,8 @@ export class Connection implements InputBuffer {
       check.framing,
       this.#s.limits,
       check.expectContinue ? () => writeAll(this.#t, CONTINUE_100) : null,
+      // The body has arrived: the handler's own work is not subject to RequestTimeout.
+      () => this.#setPhase("handling", Infinity),
     );
     const req: ServerRequest = {
       method: head.method,
@@ -267,7 +269,10 @@ export class Connection implements InputBuffer {
     );
     const planned = this.#plan(req);
     let plan = planned instanceof Promise ? await planned : planned;
-    if (this.phase === "closed") return false; // timed out while the handler ran
+    if (this.phase === "closed" || this.#responseStarted) {
+      discardBody(plan); // timed out (408 sent) or closed while the handler ran
+      return false;
+    }
     let keep = clientWantsKeepAlive(head.versionMinor, head.headers) && !plan.close &&
       (this.#s.maxRequestsPerConnection === 0 || this.#requests < this.#s.maxRequestsPerConnection);
     if (body !== null && !body.done) {
@@ -276,7 +281,11 @@ export class Connection implements InputBuffer {
       // than invite a body we do not want (RFC 9110 §10.1.1).
       if (check.expectContinue && !body.started) keep = false;
       else if (body.error !== null || !(await body.drain(DRAIN_LIMIT))) keep = false;
-      if (body.error !== null) plan = this.#bodyErrorPlan(body.error, req.method, plan);
+      if (body.error !== null) {
+        const replaced = this.#bodyErrorPlan(body.error, req.method, plan);
+        if (replaced !== plan) discardBody(plan);
+        plan = replaced;
+      }
     }
     if (this.#h.draining()) keep = false;
     await this.#send(req, plan, keep && !plan.close, head.versionMinor);

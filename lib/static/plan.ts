@@ -41,8 +41,13 @@ export interface ResponsePlan {
 /** The empty body. */
 export const NO_BODY: PlanBody = Object.freeze({ kind: "none" });
 
+/** Release what a plan's body holds (a stream keeps its file open until read or cancelled). */
+export function discardBody(plan: ResponsePlan): void {
+  if (plan.body.kind === "stream") void plan.body.stream.cancel().catch(() => {});
+}
+
 /** Replace a plan's body with none, keeping every header (HEAD, RFC 9110 §9.3.2). */
 export function withoutBody(plan: ResponsePlan): ResponsePlan {
-  if (plan.body.kind === "stream") void plan.body.stream.cancel().catch(() => {});
+  discardBody(plan);
   return { ...plan, body: NO_BODY };
 }
