@@ -43,21 +43,31 @@ async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<
   }
 }
 
+/** The part of Deno.FsFile an appender uses (tests pass a failing one). */
+export interface LogFile {
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
 /**
  * Buffered, ordered appender for one file: text pushed while a write is in flight is joined
  * into the next write, so a burst of lines costs one encode and one write, and a lone line is
  * written at once (nothing waits for a timer).
  */
-class Appender {
-  #file: Deno.FsFile;
+export class Appender {
+  #file: LogFile;
+  readonly #name: string;
+  #reportedAt = -Infinity;
   #queue: string[] = [];
   #busy: Promise<void> | null = null;
   readonly #encoder = new TextEncoder();
 
-  constructor(file: Deno.FsFile) {
+  constructor(file: LogFile, name: string) {
     this.#file = file;
+    this.#name = name;
   }
 
+  /** Queue text (whole lines); written in order, batched while a write is in flight. */
   push(text: string): void {
     this.#queue.push(text);
     this.#busy ??= this.#pump();
@@ -71,11 +81,24 @@ class Appender {
         let off = 0;
         while (off < batch.length) off += await this.#file.write(batch.subarray(off));
       }
+    } catch (e) {
+      // A full or failing disk must not take the server down: drop what could not be written
+      // and say so on stderr (once a minute at most; error.log may be the file that fails).
+      this.#queue = [];
+      const now = Date.now();
+      if (now - this.#reportedAt >= 60_000) {
+        this.#reportedAt = now;
+        const why = e instanceof Error ? e.message : String(e);
+        Deno.stderr.writeSync(
+          this.#encoder.encode(`httpserver: cannot write ${this.#name}: ${why}\n`),
+        );
+      }
     } finally {
       this.#busy = null;
     }
   }
 
+  /** Wait for everything queued, then close the file. */
   async close(): Promise<void> {
     while (this.#busy !== null) await this.#busy;
     this.#file.close();
@@ -108,12 +131,12 @@ export class LogWriter {
   static async open(t: LogTargets): Promise<LogWriter> {
     let access: Appender | null = null;
     if (t.accessLog !== "") {
-      access = new Appender(await openAppend("AccessLog", t.accessLog));
+      access = new Appender(await openAppend("AccessLog", t.accessLog), t.accessLog);
     }
     let logger: Logger | null = null;
     let errors: Appender | null = null;
     if (t.errorLog !== "") {
-      const appender = errors = new Appender(await openAppend("ErrorLog", t.errorLog));
+      const appender = errors = new Appender(await openAppend("ErrorLog", t.errorLog), t.errorLog);
       const pid = Deno.pid;
       // LogTape routes records by category and level; the sink formats them Apache-style and
       // hands them to the same batching appender as the access log (LogTape's own file sink

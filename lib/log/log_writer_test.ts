@@ -1,0 +1,50 @@
+import { assertEquals } from "../http/test_assert.ts";
+import { Appender, type LogFile } from "./log_writer.ts";
+
+class MemoryFile implements LogFile {
+  text = "";
+  writes = 0;
+  closed = false;
+  constructor(private fail = false, private max = Infinity) {}
+  write(p: Uint8Array): Promise<number> {
+    this.writes++;
+    if (this.fail) return Promise.reject(new Error("No space left on device (os error 28)"));
+    const n = Math.min(p.length, this.max);
+    this.text += new TextDecoder().decode(p.subarray(0, n));
+    return Promise.resolve(n);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+Deno.test("Appender writes lines in order, batching those queued during a write, looping on partial writes", async () => {
+  const f = new MemoryFile(false, 7);
+  const a = new Appender(f, "x.log");
+  for (let i = 0; i < 20; i++) a.push(`line ${i}\n`);
+  await a.close();
+  assertEquals(f.text, Array.from({ length: 20 }, (_, i) => `line ${i}\n`).join(""));
+  assertEquals(f.closed, true);
+});
+
+Deno.test("Appender survives a failing disk: no rejection escapes, later lines are still attempted", async () => {
+  const f = new MemoryFile(true);
+  const a = new Appender(f, "full.log");
+  let unhandled = 0;
+  const onUnhandled = (e: PromiseRejectionEvent) => {
+    unhandled++;
+    e.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    a.push("one\n");
+    await new Promise((r) => setTimeout(r, 10));
+    a.push("two\n");
+    await a.close();
+    await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  assertEquals(unhandled, 0);
+  assertEquals(f.writes, 2);
+});
