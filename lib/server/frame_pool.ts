@@ -6,8 +6,9 @@
  * head+body buffer per response 43k, head and body as two writes 36k.
  *
  * A frame is lent to one response at a time (its head region is rewritten per response) and
- * returned when the write has completed. Frames per body and bytes per worker are bounded;
- * beyond the bounds the caller builds a fresh buffer as before.
+ * returned when the write has completed. Frames are made only for a body asked for twice (a
+ * cached file, a memoized page), are bounded per body and in bytes per worker, and give their
+ * bytes back when their body is collected; beyond the bounds the caller builds a fresh buffer.
  * @module
  */
 
@@ -21,6 +22,8 @@ const MAX_FRAMES_PER_BODY = 32;
 class Frames {
   readonly free: Uint8Array[] = [];
   count = 0;
+  /** Times the body was asked for: frames are made from the second time on. */
+  seen = 0;
 }
 
 /** Frame pools for one worker. */
@@ -28,6 +31,8 @@ export class FramePool {
   readonly #byBody = new WeakMap<Uint8Array, Frames>();
   readonly #maxBytes: number;
   #bytes = 0;
+  // Frames die with their body (WeakMap); give their bytes back to the budget when they do.
+  readonly #gone = new FinalizationRegistry<number>((size) => (this.#bytes -= size));
 
   /** @param maxBytes most bytes all frames of this pool may hold */
   constructor(maxBytes: number) {
@@ -45,12 +50,15 @@ export class FramePool {
     if (f === undefined) this.#byBody.set(body, f = new Frames());
     const ready = f.free.pop();
     if (ready !== undefined) return ready;
+    // A body seen once (a range slice, an assembled multipart) is not worth a frame.
+    if (++f.seen < 2) return null;
     const size = HEAD_ROOM + body.length;
     if (f.count >= MAX_FRAMES_PER_BODY || this.#bytes + size > this.#maxBytes) return null;
     const frame = new Uint8Array(size);
     frame.set(body, HEAD_ROOM);
     f.count++;
     this.#bytes += size;
+    this.#gone.register(frame, size);
     return frame;
   }
 

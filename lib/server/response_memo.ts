@@ -42,6 +42,8 @@ export interface MemoRequest {
   readonly method: string;
   readonly target: string;
   readonly headers: FieldList;
+  /** HTTP/1.0 clients get different framing (no chunked), so they are memoized apart. */
+  readonly versionMinor?: number;
 }
 
 /** Plans by (method, target, Accept-Encoding). */
@@ -64,7 +66,10 @@ export class ResponseMemo {
     const names = req.headers.names;
     for (let i = 0; i < names.length; i++) if (VARYING.includes(names[i]!)) return null;
     const ae = req.headers.get("accept-encoding");
-    return ae === undefined ? `${req.method} ${req.target}` : `${req.method} ${req.target}\n${ae}`;
+    const base = req.versionMinor === 0
+      ? `${req.method} ${req.target} 1.0`
+      : `${req.method} ${req.target}`;
+    return ae === undefined ? base : `${base}\n${ae}`;
   }
 
   /** A reusable plan for the key, if one is fresh. */

@@ -6,7 +6,7 @@ import { memoized, ResponseMemo } from "./response_memo.ts";
 function req(method: string, target: string, ...fields: Array<[string, string]>) {
   const headers = new FieldList();
   for (const [n, v] of fields) headers.add(n, v);
-  return { method, target, headers };
+  return { method, target, headers, versionMinor: 1 };
 }
 
 const bytesPlan = (status: number, text: string): ResponsePlan => ({
@@ -84,4 +84,12 @@ Deno.test("memoized() keeps a 404 with its error.log note, so each request still
   assertEquals(s.calls(), 1);
   assertEquals(b.note?.message, "missing");
   assertEquals(a === b, true);
+});
+
+Deno.test("memoized() keeps HTTP/1.0 and 1.1 plans apart (framing differs)", async () => {
+  const s = setup(() => bytesPlan(200, "ok"));
+  await s.handle({ ...req("HEAD", "/a"), versionMinor: 1 });
+  await s.handle({ ...req("HEAD", "/a"), versionMinor: 0 });
+  await s.handle({ ...req("HEAD", "/a"), versionMinor: 0 });
+  assertEquals(s.calls(), 2);
 });

@@ -75,8 +75,10 @@ export function buildSite(
   const pages = buildErrorPages(new Map(Object.entries(templates).map(([k, v]) => [Number(k), v])));
   const assets = Deno.realPathSync(config.errorPages);
   const chunk = { chunkSize: config.readChunkSize };
+  // The memo and the file cache each trust what they hold for half of FileCacheRevalidate, so
+  // a memoized plan built from a stat that was already cached is never older than the interval.
   const memo = new ResponseMemo({
-    ttlMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs,
+    ttlMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs / 2,
     maxEntries: MEMO_ENTRIES,
     maxBodyBytes: config.fileCacheMaxFile,
     now: Date.now,
@@ -160,7 +162,7 @@ function cachedFs(config: Config, inner: FileSystem, memo: ResponseMemo): FileSy
   const cache = new CachedFileSystem(inner, {
     maxBytes: config.fileCacheBytes,
     maxFileSize: Math.min(config.fileCacheMaxFile, config.fileCacheBytes),
-    revalidateMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs,
+    revalidateMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs / 2,
     maxEntries: config.fileCacheBytes === 0 ? 0 : FILE_CACHE_ENTRIES,
     now: Date.now,
   });
