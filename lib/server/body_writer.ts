@@ -7,7 +7,7 @@
  */
 
 import { encodeChunk, LAST_CHUNK } from "../http/response_head.ts";
-import type { PlanBody } from "../static/plan.ts";
+import type { FileVersion, PlanBody } from "../static/plan.ts";
 
 /** What the writer needs from a connection. */
 export interface Transport {
@@ -48,7 +48,7 @@ export async function writeResponse(
       await writeJoined(t, head, body.data, o);
       return body.data.length;
     case "file":
-      return await writeFile(t, head, body.path, body.start, body.length, o);
+      return await writeFile(t, head, body, o);
     case "multipart":
       return await writeMultipart(t, head, body, o);
     case "stream":
@@ -73,65 +73,76 @@ async function writeJoined(
   }
 }
 
+/**
+ * A failure before any byte of the response was written (the file vanished or was replaced
+ * since it was planned): the connection can still answer with an error status.
+ */
+export class BeforeHeadError extends Error {
+  override name = "BeforeHeadError";
+  constructor(readonly reason: "gone" | "changed" | "unreadable", message: string) {
+    super(message);
+  }
+}
+
+/** Open a file for sending, checking it is still the planned version (nginx checks the fd it opened). */
+function openChecked(path: string, version: FileVersion | undefined): Deno.FsFile {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    const gone = e instanceof Deno.errors.NotFound;
+    throw new BeforeHeadError(gone ? "gone" : "unreadable", `cannot open ${path}: ${e}`);
+  }
+  if (version !== undefined) {
+    const st = file.statSync();
+    if (st.size !== version.size || (st.mtime?.getTime() ?? 0) !== version.mtimeMs) {
+      file.close();
+      throw new BeforeHeadError("changed", `${path} changed after it was planned`);
+    }
+  }
+  return file;
+}
+
 async function writeFile(
   t: Transport,
   head: Uint8Array,
-  path: string,
-  start: number,
-  length: number,
+  body: Extract<PlanBody, { kind: "file" }>,
   o: WriteOptions,
 ): Promise<number> {
-  if (head.length + length <= o.coalesceBytes) {
-    await writeAll(t, readSliceSync(path, head, start, length));
-    return length;
-  }
-  const file = await Deno.open(path, { read: true });
+  const file = openChecked(body.path, body.version);
   try {
-    return await sendOpenFile(t, head, file, start, length, o);
+    if (head.length + body.length <= o.coalesceBytes) {
+      await writeAll(t, readSliceSync(file, head, body.start, body.length));
+    } else {
+      if (body.start > 0) await file.seek(body.start, Deno.SeekMode.Start);
+      await writeAll(t, head);
+      await copySlice(t, file, body.length, o.chunkSize);
+    }
+    return body.length;
   } finally {
-    closeQuietly(file); // already closed when its readable was piped to the end
-  }
-}
-
-function closeQuietly(file: Deno.FsFile): void {
-  try {
     file.close();
-  } catch { /* closed by its readable */ }
-}
-
-async function sendOpenFile(
-  t: Transport,
-  head: Uint8Array,
-  file: Deno.FsFile,
-  start: number,
-  length: number,
-  o: WriteOptions,
-): Promise<number> {
-  if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-  await writeAll(t, head);
-  await copySlice(t, file, length, o.chunkSize);
-  return length;
+  }
 }
 
 /**
  * Head followed by a small file slice, read synchronously: the page cache answers in
- * microseconds, while three async file ops would each hop to Deno's blocking thread pool
- * (nginx reads files synchronously too). Large bodies stay asynchronous.
+ * microseconds, while async file ops would each hop to Deno's blocking thread pool (nginx
+ * reads files synchronously too). Large bodies stay asynchronous.
  */
-function readSliceSync(path: string, head: Uint8Array, start: number, length: number): Uint8Array {
+function readSliceSync(
+  file: Deno.FsFile,
+  head: Uint8Array,
+  start: number,
+  length: number,
+): Uint8Array {
   const out = new Uint8Array(head.length + length);
   out.set(head);
-  const file = Deno.openSync(path, { read: true });
-  try {
-    if (start > 0) file.seekSync(start, Deno.SeekMode.Start);
-    let off = head.length;
-    while (off < out.length) {
-      const n = file.readSync(out.subarray(off));
-      if (n === null) throw new Error("File shrank while it was being sent");
-      off += n;
-    }
-  } finally {
-    file.close();
+  if (start > 0) file.seekSync(start, Deno.SeekMode.Start);
+  let off = head.length;
+  while (off < out.length) {
+    const n = file.readSync(out.subarray(off));
+    if (n === null) throw new BeforeHeadError("changed", "file shrank while it was being read");
+    off += n;
   }
   return out;
 }
@@ -190,8 +201,8 @@ async function writeMultipart(
   body: Extract<PlanBody, { kind: "multipart" }>,
   o: WriteOptions,
 ): Promise<number> {
+  using file = openChecked(body.path, body.version);
   await writeAll(t, head);
-  using file = await Deno.open(body.path, { read: true });
   for (const part of body.plan.parts) {
     await writeAll(t, part.head);
     await file.seek(part.range.start, Deno.SeekMode.Start);

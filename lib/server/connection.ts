@@ -15,11 +15,13 @@ import type { AccessRecord } from "../log/access_log.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import type { StaticRequest } from "../static/responder.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
-import { type Transport, writeAll, writeResponse } from "./body_writer.ts";
+import { BeforeHeadError, type Transport, writeAll, writeResponse } from "./body_writer.ts";
 import { FramePool, HEAD_ROOM } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
 
 const NO_FIELDS: ResponseFields = [];
+const RETRY_SOON: ResponseFields = [["Retry-After", "1"]];
+Object.freeze(RETRY_SOON);
 
 /** The client end of a connection. */
 export interface Peer {
@@ -104,6 +106,8 @@ export class Connection implements InputBuffer {
   readonly #heads: HeadCache;
   readonly #scope: ConnectionScope = { setCookie: null };
   readonly #now: () => number;
+  /** The transport for large bodies: each completed write moves the send deadline forward. */
+  readonly #progress: Transport;
   #requests = 0;
   #responseStarted = false;
 
@@ -115,6 +119,15 @@ export class Connection implements InputBuffer {
     this.#parser = new RequestParser(settings.limits);
     this.#heads = hooks.heads ?? new HeadCache(settings.serverHeader, hooks.date);
     this.#now = hooks.now ?? Date.now;
+    this.#progress = {
+      read: (p) => t.read(p),
+      write: async (p) => {
+        const n = await t.write(p);
+        if (this.phase === "writing") this.deadline = this.#now() + this.#s.sendTimeoutMs;
+        return n;
+      },
+      close: () => t.close(),
+    };
   }
 
   /** Serve requests until the client or the server ends the connection. */
@@ -326,8 +339,8 @@ export class Connection implements InputBuffer {
     minor: number,
   ): Promise<void> {
     this.#responseStarted = true;
-    const len = plan.body.kind === "file" ? plan.body.length : 0;
-    this.#setPhase("writing", this.#s.sendTimeoutMs + len / 16);
+    // SendTimeout is an inactivity limit: #progress pushes the deadline after every write.
+    this.#setPhase("writing", this.#s.sendTimeoutMs);
     if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
     const b = plan.body;
     if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
@@ -342,14 +355,37 @@ export class Connection implements InputBuffer {
     }
     const head = this.#headBytes(plan, keep, minor);
     let bytes = 0;
+    let status = plan.status;
     try {
-      bytes = await writeResponse(this.#t, head, plan.body, {
+      bytes = await writeResponse(this.#progress, head, plan.body, {
         coalesceBytes: COALESCE_BYTES,
         chunkSize: this.#s.readChunkSize,
       });
+    } catch (e) {
+      if (!(e instanceof BeforeHeadError)) throw e;
+      status = await this.#sendInstead(e, req?.method ?? "GET", keep, minor);
     } finally {
-      this.#log(req, plan.status, bytes);
+      this.#log(req, status, bytes);
     }
+  }
+
+  /**
+   * Nothing of the response was written yet and its file is gone or was replaced since it was
+   * planned: answer 404, or 503 with Retry-After (the next request sees the new version).
+   */
+  async #sendInstead(
+    e: BeforeHeadError,
+    method: string,
+    keep: boolean,
+    minor: number,
+  ): Promise<number> {
+    const status = e.reason === "gone" ? 404 : e.reason === "changed" ? 503 : 500;
+    this.#h.error(status === 500 ? "error" : "info", e.message, this.#peer);
+    const plan = this.#h.errorPlan(status, method);
+    const alt = status === 503 ? { ...plan, extraFields: RETRY_SOON } : plan;
+    const data = alt.body.kind === "bytes" ? alt.body.data : null;
+    await writeAll(this.#t, this.#headBytes(alt, keep && !alt.close, minor, data));
+    return status;
   }
 
   async #sendSmall(

@@ -19,7 +19,7 @@ import { gzipStream } from "./compress.ts";
 import { digestFields } from "./digest.ts";
 import { type FileInfo, FsError } from "./fs_port.ts";
 import { type MultipartPlan, newBoundary, planMultipart } from "./multipart.ts";
-import { NO_BODY, type ResponsePlan, withoutBody } from "./plan.ts";
+import { type FileVersion, NO_BODY, type ResponsePlan, withoutBody } from "./plan.ts";
 import { contentRange, parseRange } from "./range.ts";
 import {
   type FileTarget,
@@ -129,6 +129,11 @@ export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Arr
   return out;
 }
 
+/** The version the plan's Content-Length and validators describe. */
+function versionOf(rep: Representation): FileVersion {
+  return { size: rep.info.size, mtimeMs: rep.info.mtimeMs };
+}
+
 /** 304 keeps only the fields RFC 9110 §15.4.5 lists, and never has a body. */
 export function notModified(fields: ResponseFields): ResponsePlan {
   return {
@@ -166,7 +171,7 @@ function rangedPlan(
   const full: ResponsePlan = {
     status: 200,
     fields: [...fields, ["Content-Length", String(size)]],
-    body: { kind: "file", path: rep.local, start: 0, length: size },
+    body: { kind: "file", path: rep.local, start: 0, length: size, version: versionOf(rep) },
   };
   const header = req.headers.get("range");
   if (header === undefined || req.method === "POST") return full;
@@ -185,7 +190,7 @@ function rangedPlan(
         "Content-Length",
         String(length),
       ]],
-      body: { kind: "file", path: rep.local, start: one.start, length },
+      body: { kind: "file", path: rep.local, start: one.start, length, version: versionOf(rep) },
     };
   }
   const mp = planMultipart(r.ranges, size, fields[0]![1], newBoundary());
@@ -196,7 +201,7 @@ function rangedPlan(
       "Content-Length",
       String(mp.contentLength),
     ]],
-    body: { kind: "multipart", path: rep.local, plan: mp },
+    body: { kind: "multipart", path: rep.local, plan: mp, version: versionOf(rep) },
   };
 }
 

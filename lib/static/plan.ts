@@ -7,6 +7,12 @@
 import type { ResponseFields } from "../http/response_head.ts";
 import type { MultipartPlan } from "./multipart.ts";
 
+/** The file version a plan was made for; the writer refuses to send another one. */
+export interface FileVersion {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
 /** Where the body bytes come from. */
 export type PlanBody =
   | { readonly kind: "none" }
@@ -16,8 +22,14 @@ export type PlanBody =
     readonly path: string;
     readonly start: number;
     readonly length: number;
+    readonly version?: FileVersion;
   }
-  | { readonly kind: "multipart"; readonly path: string; readonly plan: MultipartPlan }
+  | {
+    readonly kind: "multipart";
+    readonly path: string;
+    readonly plan: MultipartPlan;
+    readonly version?: FileVersion;
+  }
   /** Sent with chunked transfer coding; the length is not known in advance. */
   | { readonly kind: "stream"; readonly stream: ReadableStream<Uint8Array> };
 
