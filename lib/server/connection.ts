@@ -300,6 +300,11 @@ export class Connection implements InputBuffer {
         plan = replaced;
       }
     }
+    // (The phase may have changed while draining: read it afresh, not as narrowed above.)
+    if ((this.phase as Phase) === "closed" || this.#responseStarted) {
+      discardBody(plan); // the drain timed out (408 sent) or the client went away
+      return false;
+    }
     if (this.#h.draining()) keep = false;
     await this.#send(req, plan, keep && !plan.close, head.versionMinor);
     return keep && !plan.close;

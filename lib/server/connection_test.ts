@@ -241,3 +241,32 @@ Deno.test("Connection writes the same bytes through pooled frames, also for conc
   }
   assertEquals(plain.out.length > 0, true);
 });
+
+Deno.test("Connection sends exactly one response when the unread body stalls and times out", async () => {
+  let release: (v: number | null) => void = () => {};
+  const t = new MemoryTransport([]);
+  let first = true;
+  t.read = (p: Uint8Array) => {
+    if (first) {
+      first = false;
+      const req = enc.encode("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc");
+      p.set(req);
+      return Promise.resolve(req.length);
+    }
+    return new Promise((r) => (release = r)); // the rest of the body never comes
+  };
+  const origClose = t.close.bind(t);
+  t.close = () => {
+    origClose();
+    release(null);
+  };
+  const h = { ...hooks([]), handle: () => Promise.resolve(bytesPlan(200, "not read")) };
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, h);
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(c.phase, "body"); // draining the unread body
+  c.onTimeout();
+  await done;
+  assertEquals(t.out.split("HTTP/1.1 ").length - 1, 1, t.out);
+  assertEquals(t.out.startsWith("HTTP/1.1 408 "), true);
+});
