@@ -363,14 +363,12 @@ for i in range(40):
 Deno.test("responses that are never sent release their files (gzip streams, bad bodies, resets)", async () => {
   await withServer(async (s) => {
     Deno.writeTextFileSync(join(s.root, "big.txt"), "compressible text\n".repeat(500_000));
-    const openOnBig = () => {
-      let n = 0;
-      for (const e of Deno.readDirSync(`/proc/${s.proc.pid}/fd`)) {
-        try {
-          if (Deno.readLinkSync(`/proc/${s.proc.pid}/fd/${e.name}`).endsWith("/big.txt")) n++;
-        } catch { /* closed meanwhile */ }
-      }
-      return n;
+    // /proc needs --allow-all in Deno; the test task allows running programs, so ask ls.
+    const openOnBig = async () => {
+      const r = await new Deno.Command("sh", {
+        args: ["-c", `ls -l /proc/${s.proc.pid}/fd | grep -c '/big.txt$' || true`],
+      }).output();
+      return Number(new TextDecoder().decode(r.stdout).trim());
     };
     const bad =
       "POST /big.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
@@ -384,7 +382,12 @@ Deno.test("responses that are never sent release their files (gzip streams, bad 
       );
       c.close(); // gone before the body is sent
     }
-    await eventually(() => openOnBig() === 0, 3000, "no descriptor left open on big.txt");
+    let open = -1;
+    for (let i = 0; i < 60 && open !== 0; i++) {
+      open = await openOnBig();
+      if (open !== 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals(open, 0, "no descriptor left open on big.txt");
   });
 });
 
