@@ -57,27 +57,32 @@ export function extensionFor(contentType: string): string | null {
 }
 
 /**
- * Types a browser runs as active content on this origin. Uploads claiming them get no
- * extension (served as application/octet-stream with nosniff), so an upload area cannot be
- * used to plant a script or page on the site (stored XSS).
+ * Whether a stored upload may keep an extension that makes it served as `servedType`. An
+ * allow-list of passive types, judged by the type the file will be *served* as (not the type
+ * the client claimed): anything a browser could run on this origin (HTML, SVG, any XML, which
+ * XSLT or XHTML namespaces turn active, scripts, wasm) is stored without an extension and served
+ * as application/octet-stream with nosniff, so an upload area cannot plant a page (stored XSS).
  */
-const ACTIVE_TYPES: ReadonlySet<string> = new Set([
-  "text/html",
-  "application/xhtml+xml",
-  "image/svg+xml",
-  "text/javascript",
-  "application/javascript",
-  "application/ecmascript",
-  "text/xml",
-  "application/xml",
-  "text/xsl",
-  "application/wasm",
+export function isPassiveType(servedType: string): boolean {
+  const t = servedType.split(";")[0]!.trim().toLowerCase();
+  if (t.endsWith("+xml") || t.endsWith("/xml")) return false;
+  if (/^(image\/(?!svg)|audio\/|video\/|font\/)/.test(t)) return true;
+  return PASSIVE_TYPES.has(t);
+}
+
+const PASSIVE_TYPES: ReadonlySet<string> = new Set([
+  "text/plain",
+  "text/csv",
+  "application/pdf",
+  "application/json",
+  "application/zip",
+  "application/gzip",
+  "application/octet-stream",
 ]);
 
 /**
  * A new, unguessable file name for an upload: base-36 time, 64 random bits, and the extension
- * of its media type (none for active content, see ACTIVE_TYPES), so the stored file is served
- * back with the same type.
+ * of its media type when that is served back as a passive type (see isPassiveType).
  * @example newUploadName("image/png") // "m3x1c9k2-1f0e3d2c4b5a6978.png"
  */
 export function newUploadName(contentType: string | undefined): string {
@@ -86,6 +91,7 @@ export function newUploadName(contentType: string | undefined): string {
   const base = contentType === undefined
     ? undefined
     : contentType.split(";")[0]!.trim().toLowerCase();
-  const ext = base === undefined || ACTIVE_TYPES.has(base) ? null : extensionFor(base);
-  return `${Date.now().toString(36)}-${random}${ext === null ? "" : "." + ext}`;
+  const ext = base === undefined ? null : extensionFor(base);
+  const safe = ext !== null && isPassiveType(contentTypeFor(`x.${ext}`));
+  return `${Date.now().toString(36)}-${random}${safe ? "." + ext : ""}`;
 }

@@ -21,3 +21,32 @@ Deno.test("contentTypeFor() falls back to application/octet-stream", () => {
     assertEquals(contentTypeFor(p), DEFAULT_TYPE, p);
   }
 });
+
+Deno.test("newUploadName() keeps an extension only when the file is served back as passive content", async () => {
+  const { newUploadName, isPassiveType } = await import("./mime.ts");
+  const ext = (t: string) => {
+    const n = newUploadName(t);
+    return n.includes(".") ? n.slice(n.lastIndexOf(".") + 1) : "";
+  };
+  assertEquals(ext("image/png"), "png");
+  assertEquals(ext("text/plain; charset=utf-8"), "txt");
+  assertEquals(ext("application/pdf"), "pdf");
+  for (
+    const t of [
+      "text/html",
+      "image/svg+xml",
+      "application/xslt+xml",
+      "application/xml",
+      "application/mathml+xml",
+      "application/atom+xml",
+      "text/javascript",
+      "application/wasm",
+      "application/xhtml+xml",
+    ]
+  ) {
+    assertEquals(ext(t), "", t);
+  }
+  assertEquals(isPassiveType("application/xml"), false);
+  assertEquals(isPassiveType("image/svg+xml"), false);
+  assertEquals(isPassiveType("video/webm"), true);
+});
