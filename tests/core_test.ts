@@ -315,23 +315,19 @@ Deno.test("an edited file is served fresh within FileCacheRevalidate", async () 
   });
 });
 
-Deno.test("a client that sends no cookie gets one session per connection, not one per request", async () => {
+Deno.test("every response to a request without a valid cookie carries a new session", async () => {
   await withServer(async (s) => {
+    // Even on one connection: behind a reverse proxy, one connection carries many users.
     const req = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n";
     const cookies = (r: string) => [...r.matchAll(/^Set-Cookie: (sid=[^;]+);/gm)].map((m) => m[1]);
     const one = cookies(
       await rawExchange(
         s.port,
-        req + req + req + "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        req + req + "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
       ),
     );
-    assertEquals(one.length, 4);
-    assertEquals(new Set(one).size, 1);
-    const two = cookies(
-      await rawExchange(s.port, "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"),
-    );
-    assertEquals(two.length, 1);
-    assert.notEqual(two[0], one[0]);
+    assertEquals(one.length, 3);
+    assertEquals(new Set(one).size, 3);
     const returning = await rawExchange(
       s.port,
       `GET /hello.txt HTTP/1.1\r\nHost: a\r\nCookie: ${one[0]}\r\nConnection: close\r\n\r\n`,

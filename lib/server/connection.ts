@@ -33,14 +33,6 @@ export interface Peer {
 export interface ServerRequest extends StaticRequest {
   readonly versionMinor: number;
   readonly peer: Peer;
-  /** Memory shared by the requests of one connection (same client). */
-  readonly scope: ConnectionScope;
-}
-
-/** What handlers may remember across the requests of one connection. */
-export interface ConnectionScope {
-  /** The Set-Cookie field issued on this connection, repeated while the client sends none. */
-  setCookie: ResponseFields | null;
 }
 
 /** Settings for every connection of a worker (from Config). */
@@ -104,7 +96,6 @@ export class Connection implements InputBuffer {
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
   readonly #heads: HeadCache;
-  readonly #scope: ConnectionScope = { setCookie: null };
   readonly #now: () => number;
   /** The transport for large bodies: each completed write moves the send deadline forward. */
   readonly #progress: Transport;
@@ -274,7 +265,6 @@ export class Connection implements InputBuffer {
       body,
       versionMinor: head.versionMinor,
       peer: this.#peer,
-      scope: this.#scope,
     };
     this.#setPhase(
       body === null ? "handling" : "body",

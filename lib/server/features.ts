@@ -28,7 +28,7 @@ import { MemoryStore } from "../session/memory_store.ts";
 import { ResilientStore } from "../session/resilient_store.ts";
 import { type ResponsePlan, withoutBody } from "../static/plan.ts";
 import type { ResponseFields } from "../http/response_head.ts";
-import type { ConnectionScope, Handler, Peer, ServerRequest } from "./connection.ts";
+import type { Handler, Peer, ServerRequest } from "./connection.ts";
 import { IpAllowList } from "./ip_allow.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 import type { HandlerWrap, Site } from "./site.ts";
@@ -96,12 +96,8 @@ export class WorkerFeatures {
   };
 
   #withCookie(req: ServerRequest, next: Handler): ResponsePlan | Promise<ResponsePlan> {
-    const scope = req.scope;
-    if (scope.setCookie !== null && req.headers.get("cookie") === undefined) {
-      // The same client, on the same connection, still sends no cookie (wget, a load tool):
-      // repeat the session issued on this connection rather than minting one per request.
-      return withCookieFields(next(req), scope.setCookie);
-    }
+    // Every request without a valid cookie gets a new session, even on a connection that was
+    // given one already: behind a reverse proxy one connection carries many users.
     let cookie: string | null | Promise<string | null> = null;
     try {
       cookie = this.#sessions!.cookieFor(req.headers, req.peer);
@@ -110,9 +106,9 @@ export class WorkerFeatures {
     }
     // The usual cases stay synchronous: a returning client adds nothing, a new one a field.
     if (cookie === null) return next(req);
-    if (typeof cookie === "string") return withCookieFields(next(req), issued(scope, cookie));
+    if (typeof cookie === "string") return withCookieFields(next(req), cookieFields(cookie));
     return Promise.all([next(req), cookie]).then(([plan, value]) =>
-      value === null ? plan : withSetCookie(plan, issued(scope, value))
+      value === null ? plan : withSetCookie(plan, cookieFields(value))
     );
   }
 
@@ -233,12 +229,9 @@ export class WorkerFeatures {
   }
 }
 
-/** Remember a newly issued cookie on the connection, as one frozen (reusable) field list. */
-function issued(scope: ConnectionScope, value: string): ResponseFields {
-  const fields: ResponseFields = [["Set-Cookie", value]];
-  Object.freeze(fields);
-  scope.setCookie = fields;
-  return fields;
+/** The Set-Cookie field for a new session. */
+function cookieFields(value: string): ResponseFields {
+  return [["Set-Cookie", value]];
 }
 
 function withCookieFields(
