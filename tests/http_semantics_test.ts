@@ -309,3 +309,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "HTTP semantics: a symlinked folder under WritePaths does not lead writes elsewhere",
+  ignore: !BLACK_BOX,
+  async fn() {
+    const { s, cleanup } = await writableServer({ WritePaths: "/w" });
+    try {
+      Deno.mkdirSync(join(s.root, "w"));
+      Deno.mkdirSync(join(s.root, "priv"));
+      Deno.writeTextFileSync(join(s.root, "priv", "a.txt"), "private");
+      Deno.symlinkSync("../priv", join(s.root, "w", "link"));
+      const put = await send(s.port, "/w/link/a.txt", {
+        method: "PUT",
+        headers: WRITER,
+        body: "owned",
+      });
+      assert.equal(put.status, 403);
+      const del = await send(s.port, "/w/link/a.txt", { method: "DELETE", headers: WRITER });
+      assert.equal(del.status, 403);
+      assert.equal(Deno.readTextFileSync(join(s.root, "priv", "a.txt")), "private");
+      const ok = await send(s.port, "/w/own.txt", { method: "PUT", headers: WRITER, body: "mine" });
+      assert.equal(ok.status, 201);
+    } finally {
+      await cleanup();
+    }
+  },
+});

@@ -107,6 +107,21 @@ export class DenoFileSystem implements FileSystem {
     });
   }
 
+  /**
+   * Writes follow no symlinked folder: WritePaths and UploadPaths are checked on the URL path,
+   * so a symlink under a writable prefix could otherwise lead writes anywhere in the root.
+   */
+  async #noSymlinkedFolder(path: string): Promise<void> {
+    const folder = dirname(path);
+    let real: string;
+    try {
+      real = await Deno.realPath(folder);
+    } catch (e) {
+      throw wrap(e);
+    }
+    if (real !== folder) throw new FsError("denied", `${folder} is reached through a symlink`);
+  }
+
   async readDir(path: string): Promise<DirEntryInfo[]> {
     const out: DirEntryInfo[] = [];
     try {
@@ -127,7 +142,12 @@ export class DenoFileSystem implements FileSystem {
     return out;
   }
 
-  async writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async writeAtomic(
+    path: string,
+    body: AsyncIterable<Uint8Array>,
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void> {
+    await this.#noSymlinkedFolder(path);
     const tmp = join(dirname(path), `.${crypto.randomUUID()}.upload`);
     let file: Deno.FsFile | null = null;
     const bodyFailure: { error?: unknown } = {};
@@ -137,6 +157,14 @@ export class DenoFileSystem implements FileSystem {
       await file.syncData();
       file.close();
       file = null;
+      if (beforeCommit !== undefined) {
+        try {
+          await beforeCommit();
+        } catch (e) {
+          bodyFailure.error = e; // not a file-system error: rethrown unchanged below
+          throw e;
+        }
+      }
       await Deno.rename(tmp, path);
     } catch (e) {
       try {
@@ -150,6 +178,7 @@ export class DenoFileSystem implements FileSystem {
   }
 
   async remove(path: string): Promise<void> {
+    await this.#noSymlinkedFolder(path);
     try {
       await Deno.remove(path);
     } catch (e) {

@@ -62,7 +62,8 @@ export class CachedFileSystem implements FileSystem {
     return this.#entries.size;
   }
 
-  async stat(path: string): Promise<FileInfo> {
+  async stat(path: string, fresh = false): Promise<FileInfo> {
+    if (fresh) this.invalidate(path);
     const e = this.#fresh(path);
     if (e !== null) {
       if (e.error !== null) throw e.error;
@@ -102,9 +103,13 @@ export class CachedFileSystem implements FileSystem {
     return this.#inner.readDir(path);
   }
 
-  async writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async writeAtomic(
+    path: string,
+    body: AsyncIterable<Uint8Array>,
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void> {
     try {
-      await this.#inner.writeAtomic(path, body);
+      await this.#inner.writeAtomic(path, body, beforeCommit);
     } finally {
       this.invalidate(path);
       this.onInvalidate?.(path);

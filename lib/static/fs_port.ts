@@ -42,8 +42,11 @@ export class FsError extends Error {
 
 /** The calls the static layer makes; all paths are absolute and inside the root. */
 export interface FileSystem {
-  /** Stat following symlinks; throws FsError("denied") when the real path leaves the root. */
-  stat(path: string): Promise<FileInfo>;
+  /**
+   * Stat following symlinks; throws FsError("denied") when the real path leaves the root.
+   * `fresh` asks a caching implementation to look at the disk now (writes check preconditions).
+   */
+  stat(path: string, fresh?: boolean): Promise<FileInfo>;
   /** Whole contents of a (small) file. */
   readFile(path: string): Promise<Uint8Array>;
   /**
@@ -58,9 +61,15 @@ export interface FileSystem {
    * Write a body to a temporary file in the same folder, then rename it over `path`.
    * On any failure the temporary file is removed and `path` is untouched. An error thrown by
    * the body iterator (client gone, bad chunk) is rethrown as it is; file-system failures are
-   * thrown as FsError.
+   * thrown as FsError. `beforeCommit` runs after the body is stored and just before the rename;
+   * an error it throws cancels the write and is rethrown as it is (a precondition that no
+   * longer holds, checked as late as possible against lost updates).
    */
-  writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  writeAtomic(
+    path: string,
+    body: AsyncIterable<Uint8Array>,
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void>;
   /** Remove a file. */
   remove(path: string): Promise<void>;
 }

@@ -151,7 +151,11 @@ export class MemoryFileSystem implements FileSystem {
     });
   }
 
-  async writeAtomic(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async writeAtomic(
+    path: string,
+    body: AsyncIterable<Uint8Array>,
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void> {
     const p = posix.normalize(path);
     this.calls.push(`writeAtomic ${p}`);
     const fault = this.#fault("writeAtomic", p);
@@ -165,6 +169,7 @@ export class MemoryFileSystem implements FileSystem {
     this.#entries.set(tmp, this.#entry(new Uint8Array(0), {}));
     try {
       const data = await this.#collect(body, tmp, fault);
+      if (beforeCommit !== undefined) await beforeCommit();
       this.#entries.delete(tmp);
       this.#entries.set(p, this.#entry(data, {}));
     } catch (e) {

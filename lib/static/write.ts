@@ -33,9 +33,14 @@ import { bodyOf, checkBody, guardWrite } from "./write_guard.ts";
 /** What stat() said about a target: its facts, "missing", or the plan for a failure. */
 type Found = FileInfo | "missing" | ResponsePlan;
 
-async function find(ctx: StaticContext, req: StaticRequest, local: string): Promise<Found> {
+async function find(
+  ctx: StaticContext,
+  req: StaticRequest,
+  local: string,
+  fresh = false,
+): Promise<Found> {
   try {
-    return await ctx.site.fs.stat(local);
+    return await ctx.site.fs.stat(local, fresh);
   } catch (e) {
     if (e instanceof FsError && e.kind === "not-found") return "missing";
     return ctx.fsError(req, e, local);
@@ -65,7 +70,7 @@ export async function planPut(
   const refused = await guardWrite(ctx, req, t.path, "put") ?? checkBody(ctx, req);
   if (refused !== null) return refused;
   const local = ctx.local(t.path);
-  const found = await find(ctx, req, local);
+  const found = await find(ctx, req, local, true); // preconditions need the disk, not the cache
   if (isPlan(found)) return found;
   if (found !== "missing" && found.isDirectory) {
     return methodNotAllowed(ctx, req, await folderKind(ctx, local), t.path);
@@ -80,7 +85,13 @@ export async function planPut(
   }
   const failed = precondition(ctx, req, found);
   if (failed !== null) return failed;
-  const stored = await store(ctx, req, local);
+  const stored = await store(ctx, req, local, async () => {
+    // Checked again after the body has arrived, just before the rename: another writer may
+    // have changed the file while this body was being received (lost update).
+    const now = await find(ctx, req, local, true);
+    const late = isPlan(now) ? now : precondition(ctx, req, now);
+    if (late !== null) throw new PreconditionChanged(late);
+  });
   if (isPlan(stored)) return stored;
   return found === "missing" ? created(encodePath(t.path), stored) : updated(stored);
 }
@@ -94,7 +105,7 @@ export async function planDelete(
   const refused = await guardWrite(ctx, req, t.path, "delete");
   if (refused !== null) return refused;
   const local = ctx.local(t.path);
-  const found = await find(ctx, req, local);
+  const found = await find(ctx, req, local, true);
   if (isPlan(found)) return found;
   if (found === "missing" || (t.trailingSlash && !found.isDirectory)) return ctx.error(req, 404);
   if (found.isDirectory) return methodNotAllowed(ctx, req, await folderKind(ctx, local), t.path);
@@ -190,10 +201,12 @@ async function store(
   ctx: StaticContext,
   req: StaticRequest,
   local: string,
+  beforeCommit?: () => Promise<void>,
 ): Promise<FileInfo | null | ResponsePlan> {
   try {
-    await ctx.site.fs.writeAtomic(local, bodyOf(req));
+    await ctx.site.fs.writeAtomic(local, bodyOf(req), beforeCommit);
   } catch (e) {
+    if (e instanceof PreconditionChanged) return e.plan;
     if (!(e instanceof FsError)) throw e;
     if (e.kind === "not-found") {
       return ctx.error(req, 409, { message: "The parent folder does not exist" });
@@ -204,6 +217,14 @@ async function store(
     return await ctx.site.fs.stat(local);
   } catch {
     return null; // stored, but already changed again: answer without validators
+  }
+}
+
+/** A precondition that held when the request arrived no longer holds at commit time. */
+class PreconditionChanged extends Error {
+  override name = "PreconditionChanged";
+  constructor(readonly plan: ResponsePlan) {
+    super("The precondition no longer holds");
   }
 }
 

@@ -286,3 +286,22 @@ Deno.test("newUploadName() gives distinct names with the media type's extension"
   }
   assert.match(newUploadName("Text/Plain; charset=utf-8"), /\.txt$/);
 });
+
+Deno.test("planPut() checks If-Match again just before the rename (no lost update)", async () => {
+  const { fs, responder } = writable();
+  const etag = makeETag(await fs.stat(`${ROOT}/old.txt`));
+  // While this body is still arriving, another writer replaces the file.
+  const body = {
+    async *[Symbol.asyncIterator]() {
+      yield enc.encode("mine ");
+      fs.file(`${ROOT}/old.txt`, "theirs", { mtimeMs: Date.now() + 5000 });
+      yield enc.encode("edit");
+    },
+  };
+  const plan = await responder.respond(
+    request("PUT", "/old.txt", { ...ALICE, "if-match": etag }, body),
+  );
+  assert.equal(plan.status, 412);
+  assert.equal(fs.text(`${ROOT}/old.txt`), "theirs");
+  noTempFiles([...fs.paths()]);
+});
