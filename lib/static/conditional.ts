@@ -152,7 +152,11 @@ export function evaluateConditionals(
  * ifRangeAllows("Sun, 06 Nov 1994 08:49:37 GMT", v); // true
  * ```
  */
-export function ifRangeAllows(ifRange: string | undefined, v: Validators): boolean {
+export function ifRangeAllows(
+  ifRange: string | undefined,
+  v: Validators,
+  nowMs: number = Date.now(),
+): boolean {
   if (ifRange === undefined) return true;
   if (!v.exists) return false;
   if (ifRange.startsWith('"') || ifRange.startsWith("W/")) {
@@ -162,5 +166,8 @@ export function ifRangeAllows(ifRange: string | undefined, v: Validators): boole
   }
   const date = parseHttpDate(ifRange);
   const lastModified = lastModifiedSecond(v);
-  return date !== null && lastModified !== null && date === lastModified;
+  // §13.1.5: a date only matches a strong Last-Modified, one at least a second older than now;
+  // a file changed twice within its last-modified second could otherwise be spliced.
+  const strong = lastModified !== null && lastModified + 1000 <= Math.floor(nowMs / 1000) * 1000;
+  return date !== null && strong && date === lastModified;
 }

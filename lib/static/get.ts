@@ -129,6 +129,9 @@ export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Arr
   return out;
 }
 
+/** Largest file that gets Content-MD5 / Repr-Digest (ContentDigest On). */
+export const DIGEST_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The version the plan's Content-Length and validators describe. */
 function versionOf(rep: Representation): FileVersion {
   return { size: rep.info.size, mtimeMs: rep.info.mtimeMs };
@@ -181,6 +184,9 @@ function rangedPlan(
   if (r.kind === "unsatisfiable") {
     return ctx.error(req, 416, { fields: [["Content-Range", `bytes */${size}`]] });
   }
+  // A multipart envelope is not itself gzip/br: several ranges of an encoded sibling get 200
+  // (RFC 9110 §14.2 lets a server ignore Range).
+  if (r.ranges.length > 1 && rep.coding !== null) return full;
   const one = r.ranges.length === 1 ? r.ranges[0]! : null;
   if (one !== null) {
     const length = one.end - one.start + 1;
@@ -213,6 +219,9 @@ async function withDigest(
   at: Root,
 ): Promise<ResponsePlan> {
   if (ctx.digests === null || plan.status !== 200 || plan.body.kind !== "file") return plan;
+  // Hashing reads the whole file before the first byte goes out: above DIGEST_MAX_BYTES the
+  // response goes without digests rather than stall (and a HEAD never reads a large file).
+  if (rep.info.size > DIGEST_MAX_BYTES) return plan;
   const d = await ctx.digests.get(at.fs, rep.local, rep.etag, rep.info.size);
   return d === null ? plan : { ...plan, fields: [...plan.fields, ...digestFields(d)] };
 }

@@ -88,6 +88,8 @@ async function findSibling(f: FileTarget, coding: string): Promise<Representatio
   try {
     const info = await f.at.fs.stat(local);
     if (!info.isFile || !isReadable(info)) return null;
+    // A sibling older than its file is stale (the file was replaced, e.g. by PUT): skip it.
+    if (info.mtimeMs < f.info.mtimeMs) return null;
     return { local, info, coding, onTheFly: false, etag: makeETag(info, coding), vary: true };
   } catch {
     return null; // missing, or unusable: the stored file is still a correct answer
