@@ -94,6 +94,28 @@ async function converse(
 const R = (body: string, extra = "") =>
   `HTTP/1.1 200 OK\r\nServer: test\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 
+/** A transport that delivers `first`, then never sends another byte until it is closed. */
+function stallingTransport(first: string): MemoryTransport {
+  let release: (v: number | null) => void = () => {};
+  const t = new MemoryTransport([]);
+  let sent = false;
+  t.read = (p: Uint8Array) => {
+    if (!sent) {
+      sent = true;
+      const bytes = enc.encode(first);
+      p.set(bytes);
+      return Promise.resolve(bytes.length);
+    }
+    return new Promise((r) => (release = r));
+  };
+  const close = t.close.bind(t);
+  t.close = () => {
+    close();
+    release(null);
+  };
+  return t;
+}
+
 Deno.test("Connection answers pipelined requests in order (golden transcript)", async () => {
   const input = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" +
     "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -196,22 +218,7 @@ Deno.test("Connection turns a handler exception into 500 and keeps the server up
 });
 
 Deno.test("Connection onTimeout() sends 408 to a client stuck mid-head and closes", async () => {
-  let release: (v: number | null) => void = () => {};
-  const t = new MemoryTransport([]);
-  let first = true;
-  t.read = (p: Uint8Array) => {
-    if (first) {
-      first = false;
-      p.set(enc.encode("GET / HT"));
-      return Promise.resolve(8);
-    }
-    return new Promise((r) => (release = r));
-  };
-  const origClose = t.close.bind(t);
-  t.close = () => {
-    origClose();
-    release(null);
-  };
+  const t = stallingTransport("GET / HT");
   const log: AccessRecord[] = [];
   const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks(log));
   const done = c.run();
@@ -226,40 +233,32 @@ Deno.test("Connection onTimeout() sends 408 to a client stuck mid-head and close
 Deno.test("Connection writes the same bytes through pooled frames, also for concurrent connections", async () => {
   const input =
     "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  const plain = await converse([input]);
-  const frames = new FramePool(1 << 20);
   const shared = bytesPlan(200, "same body");
-  const run = async (pieces: string[]) => {
+  const run = async (pieces: string[], frames?: FramePool) => {
     const t = new MemoryTransport(pieces, 5);
-    const h = { ...hooks([]), frames, handle: () => Promise.resolve(shared) };
+    const h = {
+      ...hooks([]),
+      ...(frames ? { frames } : {}),
+      handle: () => Promise.resolve(shared),
+    };
     await new Connection(t, { ip: "1", port: 1 }, SETTINGS, h).run();
     return t.out;
   };
-  const outs = await Promise.all([run([input]), run([...input]), run([input])]);
-  for (const out of outs) {
-    assertEquals(out, R("same body") + R("same body", "Connection: close\r\n"));
-  }
-  assertEquals(plain.out.length > 0, true);
+  const plain = await run([input]); // no frames: a fresh buffer per response
+  assertEquals(plain, R("same body") + R("same body", "Connection: close\r\n"));
+  const frames = new FramePool(1 << 20);
+  const outs = await Promise.all([
+    run([input], frames),
+    run([...input], frames),
+    run([input], frames),
+  ]);
+  for (const out of outs) assertEquals(out, plain);
+  assertEquals(frames.bytes > 0, true, "frames were used");
 });
 
 Deno.test("Connection sends exactly one response when the unread body stalls and times out", async () => {
-  let release: (v: number | null) => void = () => {};
-  const t = new MemoryTransport([]);
-  let first = true;
-  t.read = (p: Uint8Array) => {
-    if (first) {
-      first = false;
-      const req = enc.encode("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc");
-      p.set(req);
-      return Promise.resolve(req.length);
-    }
-    return new Promise((r) => (release = r)); // the rest of the body never comes
-  };
-  const origClose = t.close.bind(t);
-  t.close = () => {
-    origClose();
-    release(null);
-  };
+  // The rest of the body never comes.
+  const t = stallingTransport("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc");
   const h = { ...hooks([]), handle: () => Promise.resolve(bytesPlan(200, "not read")) };
   const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, h);
   const done = c.run();
