@@ -351,7 +351,14 @@ export class Connection implements InputBuffer {
       const frame = frames?.acquire(body) ?? null;
       if (frame !== null) {
         const extra = this.#extra(plan, keep, minor);
-        const start = this.#heads.writeBefore(plan.status, plan.fields, extra, frame, HEAD_ROOM);
+        const start = this.#heads.writeBefore(
+          plan.status,
+          plan.fields,
+          extra,
+          plan.extraLines ?? null,
+          frame,
+          HEAD_ROOM,
+        );
         if (start >= 0) {
           this.#outFrame = frame;
           this.#out = frame.subarray(start);
@@ -508,7 +515,14 @@ export class Connection implements InputBuffer {
     const frame = frames?.acquire(body) ?? null;
     if (frame !== null) {
       const extra = this.#extra(plan, keep, minor);
-      const start = this.#heads.writeBefore(plan.status, plan.fields, extra, frame, HEAD_ROOM);
+      const start = this.#heads.writeBefore(
+        plan.status,
+        plan.fields,
+        extra,
+        plan.extraLines ?? null,
+        frame,
+        HEAD_ROOM,
+      );
       try {
         if (start >= 0) return await writeAll(this.#t, frame.subarray(start));
       } finally {
@@ -530,7 +544,8 @@ export class Connection implements InputBuffer {
     minor = 1,
     body: Uint8Array | null = null,
   ): Uint8Array {
-    return this.#heads.build(plan.status, plan.fields, this.#extra(plan, keep, minor), body);
+    const extra = this.#extra(plan, keep, minor);
+    return this.#heads.build(plan.status, plan.fields, extra, body, plan.extraLines ?? null);
   }
 
   async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {

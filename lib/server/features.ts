@@ -98,17 +98,17 @@ export class WorkerFeatures {
   #withCookie(req: ServerRequest, next: Handler): ResponsePlan | Promise<ResponsePlan> {
     // Every request without a valid cookie gets a new session, even on a connection that was
     // given one already: behind a reverse proxy one connection carries many users.
-    let cookie: string | null | Promise<string | null> = null;
+    let cookie: Uint8Array | null | Promise<Uint8Array | null> = null;
     try {
-      cookie = this.#sessions!.cookieFor(req.headers, req.peer);
+      cookie = this.#sessions!.setCookieLine(req.headers, req.peer);
     } catch (e) { // never a failed response because of sessions
       this.#host.log("error", "session", `session check failed: ${describe(e)}`, req.peer);
     }
-    // The usual cases stay synchronous: a returning client adds nothing, a new one a field.
+    // The usual cases stay synchronous: a returning client adds nothing, a new one a line.
     if (cookie === null) return next(req);
-    if (typeof cookie === "string") return withCookieFields(next(req), cookieFields(cookie));
-    return Promise.all([next(req), cookie]).then(([plan, value]) =>
-      value === null ? plan : withSetCookie(plan, cookieFields(value))
+    if (cookie instanceof Uint8Array) return withCookieLine(next(req), cookie);
+    return Promise.all([next(req), cookie]).then(([plan, line]) =>
+      line === null ? plan : withSetCookie(plan, line)
     );
   }
 
@@ -229,31 +229,46 @@ export class WorkerFeatures {
   }
 }
 
-/** The Set-Cookie field for a new session. */
-function cookieFields(value: string): ResponseFields {
-  return [["Set-Cookie", value]];
-}
-
-function withCookieFields(
+function withCookieLine(
   planned: ResponsePlan | Promise<ResponsePlan>,
-  cookie: ResponseFields,
+  line: Uint8Array,
 ): ResponsePlan | Promise<ResponsePlan> {
   return planned instanceof Promise
-    ? planned.then((plan) => withSetCookie(plan, cookie))
-    : withSetCookie(planned, cookie);
+    ? planned.then((plan) => withSetCookie(plan, line))
+    : withSetCookie(planned, line);
+}
+
+/** Whether fields say Cache-Control: public, remembered per fields array (memoized plans). */
+const publicFields = new WeakMap<ResponseFields, boolean>();
+
+function isPublic(fields: ResponseFields): boolean {
+  let p = publicFields.get(fields);
+  if (p === undefined) {
+    p = fields.some(([name, v]) =>
+      name.toLowerCase() === "cache-control" && /(^|,)\s*public\s*(,|$)/i.test(v)
+    );
+    publicFields.set(fields, p);
+  }
+  return p;
 }
 
 /**
- * Add the cookie as per-response fields (the plan's own fields may be a memoized array whose
- * bytes are serialized once). A response that shared caches may store (Cache-Control: public)
- * never carries a client's cookie; the client gets one with its next page.
+ * Add a Set-Cookie line (from SessionManager.setCookieLine) to a plan, after its own fields (the
+ * plan's fields may be a memoized array whose bytes are serialized once). A response that
+ * shared caches may store (Cache-Control: public) never carries a client's cookie; the client
+ * gets one with its next page.
  */
-export function withSetCookie(plan: ResponsePlan, cookie: ResponseFields): ResponsePlan {
-  for (const [name, v] of plan.fields) {
-    if (name.toLowerCase() === "cache-control" && /(^|,)\s*public\s*(,|$)/i.test(v)) return plan;
-  }
-  const extra = plan.extraFields === undefined ? cookie : [...plan.extraFields, ...cookie];
-  return { ...plan, extraFields: extra };
+export function withSetCookie(plan: ResponsePlan, line: Uint8Array): ResponsePlan {
+  if (isPublic(plan.fields)) return plan;
+  const lines = plan.extraLines === undefined ? line : concat(plan.extraLines, line);
+  return { ...plan, extraLines: lines };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function describe(e: unknown): string {

@@ -30,8 +30,9 @@ export class HeadCache {
   }
 
   /**
-   * The whole head: status line, Server, Date, the plan's fields, the extra fields, CRLF;
-   * followed by `body` when one is given, so a small response is one buffer and one write.
+   * The whole head: status line, Server, Date, the plan's fields, the extra fields, the
+   * pre-encoded `lines` (each ending CRLF, e.g. a Set-Cookie), CRLF; followed by `body` when one
+   * is given, so a small response is one buffer and one write.
    * @throws TypeError when a field could split the message (see headText)
    */
   build(
@@ -39,15 +40,18 @@ export class HeadCache {
     fields: ResponseFields,
     extra: ResponseFields,
     body: Uint8Array | null = null,
+    lines: Uint8Array | null = null,
   ): Uint8Array {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
     const more = this.#extraBytes(extra);
-    const headLength = prefix.length + own.length + more.length + 2;
+    const raw = lines?.length ?? 0;
+    const headLength = prefix.length + own.length + more.length + raw + 2;
     const out = new Uint8Array(headLength + (body?.length ?? 0));
     out.set(prefix);
     out.set(own, prefix.length);
     put(out, more, prefix.length + own.length);
+    if (lines !== null) out.set(lines, headLength - 2 - raw);
     out[headLength - 2] = 0x0d;
     out[headLength - 1] = 0x0a;
     if (body !== null) out.set(body, headLength);
@@ -62,18 +66,21 @@ export class HeadCache {
     status: number,
     fields: ResponseFields,
     extra: ResponseFields,
+    lines: Uint8Array | null,
     out: Uint8Array,
     end: number,
   ): number {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
     const more = this.#extraBytes(extra);
-    const length = prefix.length + own.length + more.length + 2;
+    const raw = lines?.length ?? 0;
+    const length = prefix.length + own.length + more.length + raw + 2;
     if (length > end) return -1;
     const at = end - length;
     out.set(prefix, at);
     out.set(own, at + prefix.length);
     put(out, more, at + prefix.length + own.length);
+    if (lines !== null) out.set(lines, end - 2 - raw);
     out[end - 2] = 0x0d;
     out[end - 1] = 0x0a;
     return at;

@@ -48,10 +48,41 @@ Deno.test("HeadCache.writeBefore() ends the head exactly where the body starts, 
   const h = new HeadCache("t", () => "d");
   const out = new Uint8Array(100 + 2);
   out.set(new TextEncoder().encode("hi"), 100);
-  const start = h.writeBefore(200, [["Content-Length", "2"]], [["Connection", "close"]], out, 100);
+  const start = h.writeBefore(
+    200,
+    [["Content-Length", "2"]],
+    [["Connection", "close"]],
+    null,
+    out,
+    100,
+  );
   assertEquals(
     text(out.subarray(start)),
     "HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
   );
-  assertEquals(h.writeBefore(200, [["X", "y".repeat(200)]], [], out, 100), -1);
+  assertEquals(h.writeBefore(200, [["X", "y".repeat(200)]], [], null, out, 100), -1);
+});
+
+Deno.test("HeadCache puts pre-encoded lines after the extra fields, in both builders", () => {
+  const h = new HeadCache("t", () => "d");
+  const lines = new TextEncoder().encode("Set-Cookie: a=b\r\n");
+  const want = "HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\nContent-Length: 2\r\n" +
+    "Connection: close\r\nSet-Cookie: a=b\r\n\r\nhi";
+  const body = new TextEncoder().encode("hi");
+  const built = h.build(200, [["Content-Length", "2"]], [["Connection", "close"]], body, lines);
+  assertEquals(text(built), want);
+  const out = new Uint8Array(200 + 2);
+  out.set(body, 200);
+  const start = h.writeBefore(
+    200,
+    [["Content-Length", "2"]],
+    [["Connection", "close"]],
+    lines,
+    out,
+    200,
+  );
+  assertEquals(text(out.subarray(start)), want);
+  // Too long to fit before the body once the lines are counted.
+  assertEquals(h.writeBefore(200, [["X", "y".repeat(150)]], [], lines, out, 200), -1);
+  assert(h.writeBefore(200, [["X", "y".repeat(150)]], [], null, out, 200) >= 0);
 });

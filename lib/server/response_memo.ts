@@ -91,6 +91,7 @@ export class ResponseMemo {
     if (this.#o.ttlMs <= 0 || (plan.status !== 200 && plan.status !== 404)) return;
     if (plan.status === 200 && plan.note !== undefined) return;
     if (plan.extraFields !== undefined && plan.extraFields.length > 0) return;
+    if (plan.extraLines !== undefined) return;
     const b = plan.body;
     if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) return;
     if (this.#entries.size >= this.#o.maxEntries) {

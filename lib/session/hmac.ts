@@ -12,7 +12,7 @@
 
 // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the
 // first 64 primes.
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -80,7 +80,7 @@ const K = new Uint32Array([
 ]);
 
 // FIPS 180-4 §5.3.3: initial hash value.
-const H0 = new Uint32Array([
+const H0 = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,
@@ -92,10 +92,10 @@ const H0 = new Uint32Array([
 ]);
 
 const BLOCK = 64;
-const w = new Uint32Array(64);
+const w = new Int32Array(64);
 
 /** Compress one 64-byte block at `off` into the state `h` (FIPS 180-4 §6.2.2). */
-function compress(h: Uint32Array, block: Uint8Array, off: number): void {
+function compress(h: Int32Array, block: Uint8Array, off: number): void {
   for (let i = 0; i < 16; i++) {
     const j = off + i * 4;
     w[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
@@ -137,14 +137,15 @@ const scratch = new Uint8Array(2 * BLOCK);
  * Finish a hash whose state `h` has absorbed `done` bytes, with `tail` still to absorb; the
  * digest is written to `out` (32 bytes).
  */
-function finish(h: Uint32Array, done: number, tail: Uint8Array, out: Uint8Array): Uint8Array {
+function finish(h: Int32Array, done: number, tail: Uint8Array, out: Uint8Array): Uint8Array {
   const full = tail.length - (tail.length % BLOCK);
   for (let off = 0; off < full; off += BLOCK) compress(h, tail, off);
   const rest = tail.length - full;
   const len = rest < 56 ? BLOCK : 2 * BLOCK;
-  scratch.fill(0, 0, len);
-  scratch.set(tail.subarray(full));
+  // Byte loops rather than fill/set/subarray: each of those costs more than a short loop here.
+  for (let i = 0; i < rest; i++) scratch[i] = tail[full + i]!;
   scratch[rest] = 0x80;
+  for (let i = rest + 1; i < len - 8; i++) scratch[i] = 0;
   const bits = (done + tail.length) * 8; // messages here are far below 2^53 bits
   putWord(scratch, len - 8, Math.floor(bits / 0x100000000));
   putWord(scratch, len - 4, bits >>> 0);
@@ -171,9 +172,9 @@ export function sha256(data: Uint8Array): Uint8Array {
 
 /** A key ready for HMAC-SHA256: both pad blocks already compressed. */
 export class HmacKey {
-  readonly #inner: Uint32Array;
-  readonly #outer: Uint32Array;
-  readonly #state = new Uint32Array(8);
+  readonly #inner: Int32Array;
+  readonly #outer: Int32Array;
+  readonly #state = new Int32Array(8);
   readonly #mid = new Uint8Array(32);
   readonly #tag = new Uint8Array(32);
 
@@ -203,7 +204,8 @@ export class HmacKey {
    * allocating (a new typed array costs ~0.7 µs in Deno, half of an HMAC).
    */
   signInto(message: Uint8Array, out: Uint8Array, offset: number, length: number): void {
-    out.set(this.#run(message).subarray(0, length), offset);
+    const tag = this.#run(message);
+    for (let i = 0; i < length; i++) out[offset + i] = tag[i]!;
   }
 
   /** The HMAC in a scratch buffer that the next call overwrites. */

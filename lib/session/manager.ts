@@ -16,7 +16,13 @@
 import type { FieldList } from "../http/headers.ts";
 import { findCookie, setCookie } from "./cookie.ts";
 import { type ClientAddress, formatClient } from "./counters.ts";
-import { isAlive, type SessionBackend, SessionSigner, type SessionUpdate } from "./session.ts";
+import {
+  COOKIE_VALUE_LENGTH,
+  isAlive,
+  type SessionBackend,
+  SessionSigner,
+  type SessionUpdate,
+} from "./session.ts";
 
 /** Most verified cookie values remembered (saves the HMAC on repeat requests). */
 export const VERIFIED_CACHE_SIZE = 10_000;
@@ -24,6 +30,14 @@ export const VERIFIED_CACHE_SIZE = 10_000;
 export const MAX_PENDING_UPDATES = 100_000;
 /** A cookie issued this far in the future (clock skew between instances) is still accepted. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/**
+ * Set-Cookie lines are carved from slabs of this many bytes: allocating a typed array costs
+ * ~0.7 µs in Deno, a subarray of a slab ~0.03 µs. A slab is freed when no line in it is alive.
+ */
+const LINE_SLAB_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Session settings (from Config, with the key resolved by the main thread). */
 export interface SessionOptions {
@@ -70,7 +84,11 @@ export class SessionManager {
   readonly #now: () => number;
   readonly #name: string;
   readonly #ttlS: number;
-  readonly #suffix: string;
+  readonly #linePrefix: Uint8Array; // "Set-Cookie: <name>="
+  readonly #lineSuffix: Uint8Array; // "; Path=/; HttpOnly; SameSite=Lax\r\n"
+  readonly #lineLength: number;
+  #slab = new Uint8Array(0);
+  #slabAt = 0;
   readonly #verified = new Map<string, Entry>();
   #pending = new Map<string, Pending>();
   readonly stats: SessionStats = {
@@ -89,16 +107,32 @@ export class SessionManager {
     this.#name = o.cookieName;
     this.#ttlS = o.ttlS;
     // Validates the name once; every cookie value we mint is base64url, always valid.
-    this.#suffix = setCookie(o.cookieName, "", { secure: o.secure }).slice(o.cookieName.length + 1);
+    const suffix = setCookie(o.cookieName, "", { secure: o.secure }).slice(o.cookieName.length + 1);
+    this.#linePrefix = encoder.encode(`Set-Cookie: ${o.cookieName}=`);
+    this.#lineSuffix = encoder.encode(`${suffix}\r\n`);
+    this.#lineLength = this.#linePrefix.length + COOKIE_VALUE_LENGTH + this.#lineSuffix.length;
   }
 
   /**
-   * The Set-Cookie value for the response to a request, or null. Synchronous unless a store
-   * lookup is needed; a returned promise resolves within the store timeout and never rejects.
+   * The Set-Cookie value for the response to a request, or null (setCookieLine() as a string,
+   * for tests and tools).
+   */
+  cookieFor(headers: FieldList, client: ClientAddress): string | null | Promise<string | null> {
+    const line = this.setCookieLine(headers, client);
+    return line instanceof Promise ? line.then(fieldValue) : fieldValue(line);
+  }
+
+  /**
+   * The Set-Cookie field line (ending in CRLF) for the response to a request, or null.
+   * Synchronous unless a store lookup is needed; a returned promise resolves within the store
+   * timeout and never rejects.
    * @param headers the request's header fields
    * @param client the client's address (kept for the session record)
    */
-  cookieFor(headers: FieldList, client: ClientAddress): string | null | Promise<string | null> {
+  setCookieLine(
+    headers: FieldList,
+    client: ClientAddress,
+  ): Uint8Array | null | Promise<Uint8Array | null> {
     const now = this.#now();
     const raw = sessionCookie(headers, this.#name);
     if (raw === null) return this.#issue(now);
@@ -123,7 +157,7 @@ export class SessionManager {
     return this.#check(raw, e, client);
   }
 
-  async #check(raw: string, e: Entry, client: ClientAddress): Promise<string | null> {
+  async #check(raw: string, e: Entry, client: ClientAddress): Promise<Uint8Array | null> {
     this.stats.lookups++;
     const l = await this.#backend.lookup(e.id).catch(() => ({ kind: "unavailable" as const }));
     const now = this.#now();
@@ -140,9 +174,19 @@ export class SessionManager {
     return this.#issue(now);
   }
 
-  #issue(now: number): string {
+  /** A new signed cookie, as a whole Set-Cookie line written straight into bytes. */
+  #issue(now: number): Uint8Array {
     this.stats.issued++;
-    return this.#name + "=" + this.#signer.mint(now).value + this.#suffix;
+    const n = this.#lineLength;
+    if (this.#slabAt + n > this.#slab.length) {
+      this.#slab = new Uint8Array(LINE_SLAB_BYTES);
+      this.#slabAt = 0;
+    }
+    const line = this.#slab.subarray(this.#slabAt, this.#slabAt += n);
+    line.set(this.#linePrefix);
+    this.#signer.mintInto(now, line, this.#linePrefix.length);
+    line.set(this.#lineSuffix, this.#linePrefix.length + COOKIE_VALUE_LENGTH);
+    return line;
   }
 
   #touch(e: Entry, now: number, client: ClientAddress): void {
@@ -179,6 +223,11 @@ export class SessionManager {
       await this.#backend.putSessions(batch, this.#ttlS);
     } catch { /* the backend falls back by itself; a lost batch only delays a last-seen */ }
   }
+}
+
+/** The field value of a "Set-Cookie: value\r\n" line. */
+function fieldValue(line: Uint8Array | null): string | null {
+  return line === null ? null : decoder.decode(line.subarray(12, line.length - 2));
 }
 
 /** The first cookie called `name` in any Cookie field of a request. */

@@ -43,7 +43,14 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 export function toBase64Url(b: Uint8Array): string {
   const size = Math.ceil((b.length * 4) / 3);
   const out = size <= SCRATCH.length ? SCRATCH.subarray(0, size) : new Uint8Array(size);
-  let o = 0;
+  encodeBase64Url(b, out, 0);
+  // One string from the ASCII bytes at once: far cheaper than concatenating characters.
+  return ASCII.decode(out);
+}
+
+/** Write the base64url (no padding) ASCII of `b` into `out` at `at`; returns the end offset. */
+function encodeBase64Url(b: Uint8Array, out: Uint8Array, at: number): number {
+  let o = at;
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
@@ -59,8 +66,7 @@ export function toBase64Url(b: Uint8Array): string {
     out[o++] = B64_CODES[(n >> 12) & 63]!;
     if (rest === 2) out[o++] = B64_CODES[(n >> 6) & 63]!;
   }
-  // One string from the ASCII bytes at once: far cheaper than concatenating characters.
-  return ASCII.decode(out);
+  return o;
 }
 
 /**
@@ -120,13 +126,28 @@ export class SessionSigner {
    * @param nowMs the current time
    */
   mint(nowMs: number): { readonly token: SessionToken; readonly value: string } {
+    const issuedS = this.#sign(nowMs);
+    const value = toBase64Url(this.#buf);
+    return { token: { id: value.slice(0, ID_CHARS), issuedMs: issuedS * 1000 }, value };
+  }
+
+  /**
+   * Like mint(), writing the cookie value's COOKIE_VALUE_LENGTH ASCII bytes into `out` at `at`
+   * (no string is made: the value goes straight into a response head).
+   */
+  mintInto(nowMs: number, out: Uint8Array, at: number): void {
+    this.#sign(nowMs);
+    encodeBase64Url(this.#buf, out, at);
+  }
+
+  /** Fill #buf with a new random id, the issue time and the tag; returns the issue time (s). */
+  #sign(nowMs: number): number {
     const buf = this.#buf;
     crypto.getRandomValues(this.#id);
     const issuedS = Math.floor(nowMs / 1000) >>> 0;
     putUint32(buf, ID_BYTES, issuedS);
     this.#key.signInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
-    const value = toBase64Url(buf);
-    return { token: { id: value.slice(0, ID_CHARS), issuedMs: issuedS * 1000 }, value };
+    return issuedS;
   }
 
   /** The token of a cookie value this key signed, or null (malformed, forged or tampered). */

@@ -48,6 +48,12 @@ export interface ResponsePlan {
    * Keeping them apart lets a reused plan's `fields` be serialized once.
    */
   readonly extraFields?: ResponseFields;
+  /**
+   * Field lines of this one response already encoded, each ending in CRLF, sent after
+   * `extraFields` (the session cookie, written as bytes once instead of as a string to check and
+   * encode). Whoever makes them guarantees they are valid field lines.
+   */
+  readonly extraLines?: Uint8Array;
 }
 
 /** The empty body. */
