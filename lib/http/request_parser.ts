@@ -75,6 +75,11 @@ export class RequestParser {
     this.#spans = new Int32Array(Math.min(limits.maxHeaderCount, 16) * 4);
   }
 
+  /** The limits this parser enforces. */
+  get limits(): Limits {
+    return this.#limits;
+  }
+
   /** Forget the current message; the next feed() starts a new one at index 0. */
   reset(): void {
     this.#state = S.Start;

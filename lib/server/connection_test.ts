@@ -269,3 +269,17 @@ Deno.test("Connection sends exactly one response when the unread body stalls and
   assertEquals(t.out.split("HTTP/1.1 ").length - 1, 1, t.out);
   assertEquals(t.out.startsWith("HTTP/1.1 408 "), true);
 });
+
+Deno.test("Connection reuses a closed connection's read buffer without seeing its old bytes", async () => {
+  // The first client leaves a half-sent head behind in its buffer (and a long one, so every
+  // byte of the next request lands on stale data); the next connections get recycled buffers.
+  const stale = "GET /stale HTTP/1.1\r\nHost: x\r\nX-Junk: " + "j".repeat(1500);
+  await converse([stale]);
+  for (let i = 0; i < 3; i++) {
+    const { out } = await converse([
+      "GET /n",
+      "ew HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ]);
+    assertEquals(out, R("GET /new", "Connection: close\r\n"));
+  }
+});

@@ -15,8 +15,12 @@
 /** Bytes reserved in front of the body for the head. */
 export const HEAD_ROOM = 2048;
 
-/** Frames a body may have at once (roughly the connections sending it concurrently). */
-const MAX_FRAMES_PER_BODY = 32;
+/**
+ * Frames a body may have at once (roughly the connections sending it concurrently; a frame is
+ * lent until its write completes). 32 was too few: with 50 clients on one 64 KiB file, responses
+ * beyond it built a fresh 66 KiB buffer each, 38k req/s instead of 55k in one isolate.
+ */
+export const MAX_FRAMES_PER_BODY = 256;
 
 /** A body's frames. */
 class Frames {

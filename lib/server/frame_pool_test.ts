@@ -1,5 +1,5 @@
 import { assertEquals } from "../http/test_assert.ts";
-import { FramePool, HEAD_ROOM } from "./frame_pool.ts";
+import { FramePool, HEAD_ROOM, MAX_FRAMES_PER_BODY } from "./frame_pool.ts";
 
 Deno.test("FramePool makes frames only for a body asked for twice", () => {
   const pool = new FramePool(1 << 20);
@@ -22,7 +22,7 @@ Deno.test("FramePool lends a frame once at a time and reuses it after release", 
   assertEquals(pool.bytes, 2 * (HEAD_ROOM + 4));
 });
 
-Deno.test("FramePool stops at its byte bound and at 32 frames per body", () => {
+Deno.test("FramePool stops at its byte bound and at MAX_FRAMES_PER_BODY frames per body", () => {
   const small = new FramePool(HEAD_ROOM + 10);
   const body = new Uint8Array(10);
   small.acquire(body);
@@ -30,8 +30,8 @@ Deno.test("FramePool stops at its byte bound and at 32 frames per body", () => {
   assertEquals(small.acquire(body), null);
   const pool = new FramePool(1 << 30);
   pool.acquire(body);
-  const frames = Array.from({ length: 40 }, () => pool.acquire(body));
-  assertEquals(frames.filter((f) => f !== null).length, 32);
+  const frames = Array.from({ length: MAX_FRAMES_PER_BODY + 8 }, () => pool.acquire(body));
+  assertEquals(frames.filter((f) => f !== null).length, MAX_FRAMES_PER_BODY);
 });
 
 Deno.test("FramePool gives the bytes of collected bodies' frames back to the budget", async () => {

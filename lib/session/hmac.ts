@@ -154,6 +154,20 @@ function finish(h: Int32Array, done: number, tail: Uint8Array, out: Uint8Array):
   return out;
 }
 
+/** Longest message that fits one block with its padding (FIPS 180-4 §5.1.1). */
+const MAX_ONE_BLOCK = BLOCK - 9;
+
+/**
+ * Fill `block` with the last (only) block of a message: its `length` bytes, 0x80, zeros and the
+ * bit length of the whole hashed input (`total` bytes, the key block included).
+ */
+function padInto(block: Uint8Array, data: Uint8Array, length: number, total: number): void {
+  for (let i = 0; i < length; i++) block[i] = data[i]!;
+  block[length] = 0x80;
+  for (let i = length + 1; i < BLOCK - 4; i++) block[i] = 0;
+  putWord(block, BLOCK - 4, total * 8);
+}
+
 function putWord(b: Uint8Array, off: number, v: number): void {
   b[off] = v >>> 24;
   b[off + 1] = v >>> 16;
@@ -177,6 +191,7 @@ export class HmacKey {
   readonly #state = new Int32Array(8);
   readonly #mid = new Uint8Array(32);
   readonly #tag = new Uint8Array(32);
+  readonly #block = new Uint8Array(BLOCK);
 
   /** @param key raw key bytes (hashed first when longer than a block, RFC 2104 §2) */
   constructor(key: Uint8Array) {
@@ -212,9 +227,20 @@ export class HmacKey {
   #run(message: Uint8Array): Uint8Array {
     const h = this.#state;
     h.set(this.#inner);
-    finish(h, BLOCK, message, this.#mid);
+    if (message.length <= MAX_ONE_BLOCK) {
+      // The common case (a cookie payload): one padded block, no general finish().
+      padInto(this.#block, message, message.length, BLOCK + message.length);
+      compress(h, this.#block, 0);
+      for (let i = 0; i < 8; i++) putWord(this.#mid, i * 4, h[i]!);
+    } else {
+      finish(h, BLOCK, message, this.#mid);
+    }
     h.set(this.#outer);
-    return finish(h, BLOCK, this.#mid, this.#tag);
+    padInto(this.#block, this.#mid, 32, BLOCK + 32);
+    compress(h, this.#block, 0);
+    const tag = this.#tag;
+    for (let i = 0; i < 8; i++) putWord(tag, i * 4, h[i]!);
+    return tag;
   }
 
   /** Whether `tag` is the HMAC of `message`, compared in constant time. */
