@@ -42,14 +42,21 @@ export const SP = 0x20;
 export const HTAB = 0x09;
 export const COLON = 0x3a;
 
-/** Decode a byte span as latin1 (each byte one code unit); fields are octets, RFC 9110 §5.5. */
+/**
+ * Decode a byte span as latin1 (each byte one code unit); fields are octets, RFC 9110 §5.5.
+ * (Not TextDecoder("latin1"): the Encoding Standard makes that windows-1252, which turns 0x80
+ * into U+20AC.)
+ */
 export function latin1(buf: Uint8Array, start: number, end: number): string {
   if (end - start < 64) {
     let s = "";
     for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
     return s;
   }
-  return LATIN1.decode(buf.subarray(start, end));
+  let s = "";
+  for (let i = start; i < end; i += 4096) {
+    const part = buf.subarray(i, Math.min(end, i + 4096));
+    s += String.fromCharCode.apply(null, part as unknown as number[]);
+  }
+  return s;
 }
-
-const LATIN1 = new TextDecoder("latin1");

@@ -99,9 +99,14 @@ export function parseDecimal(s: string): number {
 
 /** Host = uri-host [ ":" port ] (RFC 9110 §7.2); reject spaces, userinfo, paths. */
 export function validHost(host: string): boolean {
-  if (host.length === 0) return true; // RFC 9112 §3.2: empty Host allowed when the URI has none
-  return /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+;=%]+)(:[0-9]{0,5})?$/.test(host);
+  if (host.length === 0 || host === lastValidHost) return true; // RFC 9112 §3.2: empty is allowed
+  const ok = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+;=%]+)(:[0-9]{0,5})?$/.test(host);
+  if (ok) lastValidHost = host;
+  return ok;
 }
+
+/** The last Host value found valid: nearly every request of a server names the same one. */
+let lastValidHost = "";
 
 function fail(code: ParseErrorCode): { kind: "error"; code: ParseErrorCode } {
   return { kind: "error", code };

@@ -58,12 +58,37 @@ export function escapeLogValue(s: string): string {
 
 /** One line, without the trailing newline. */
 export function formatAccessLine(r: AccessRecord): string {
+  return `${r.client} - ${r.user === null ? "-" : escapeLogValue(r.user)} ${clfTime(r.timeMs)} ${
+    tail(r)
+  }`;
+}
+
+// The last line's part after the time, reused when the next request is alike (the same
+// request line, status, size, referer and agent: a hot page, a poller, a load tool).
+let lastTail = "";
+let lastLine: string | null = null;
+let lastStatus = -1;
+let lastBytes = -1;
+let lastReferer: string | undefined;
+let lastAgent: string | undefined;
+
+/** `"%r" %>s %b "%{Referer}i" "%{User-agent}i"`. */
+function tail(r: AccessRecord): string {
+  if (
+    r.requestLine === lastLine && r.status === lastStatus && r.bytes === lastBytes &&
+    r.referer === lastReferer && r.userAgent === lastAgent && lastStatus !== -1
+  ) {
+    return lastTail;
+  }
   const line = r.requestLine === null ? "-" : escapeLogValue(r.requestLine);
   const bytes = r.bytes === 0 ? "-" : String(r.bytes);
-  const user = r.user === null ? "-" : escapeLogValue(r.user);
   const ref = r.referer === undefined ? "-" : escapeLogValue(r.referer);
   const ua = r.userAgent === undefined ? "-" : escapeLogValue(r.userAgent);
-  return `${r.client} - ${user} ${
-    clfTime(r.timeMs)
-  } "${line}" ${r.status} ${bytes} "${ref}" "${ua}"`;
+  lastTail = `"${line}" ${r.status} ${bytes} "${ref}" "${ua}"`;
+  lastLine = r.requestLine;
+  lastStatus = r.status;
+  lastBytes = r.bytes;
+  lastReferer = r.referer;
+  lastAgent = r.userAgent;
+  return lastTail;
 }

@@ -41,3 +41,35 @@ Deno.test("escapeLogValue() stops clients from forging log lines", () => {
 Deno.test("clfTime() pads day and time fields", () => {
   assertEquals(clfTime(Date.UTC(2024, 1, 3, 4, 5, 6)), "[03/Feb/2024:04:05:06 +0000]");
 });
+
+Deno.test("formatAccessLine() reuses nothing of a previous line that differs in any field", () => {
+  const base = {
+    client: "192.0.2.1",
+    user: null,
+    timeMs: Date.UTC(2000, 9, 10, 13, 55, 36),
+    requestLine: "GET /a HTTP/1.1",
+    status: 200,
+    bytes: 10,
+    referer: "http://r/",
+    userAgent: "ua",
+  };
+  const want = (r: typeof base) =>
+    `${r.client} - - [10/Oct/2000:13:55:36 +0000] "${r.requestLine}" ${r.status} ${r.bytes} ` +
+    `"${r.referer}" "${r.userAgent}"`;
+  const variants = [
+    base,
+    base,
+    { ...base, client: "192.0.2.2" },
+    { ...base, requestLine: "GET /b HTTP/1.1" },
+    { ...base, status: 404 },
+    { ...base, bytes: 11 },
+    { ...base, referer: "http://s/" },
+    { ...base, userAgent: "ub" },
+    base,
+  ];
+  for (const r of variants) assertEquals(formatAccessLine(r), want(r));
+  assertEquals(
+    formatAccessLine({ ...base, referer: undefined }),
+    want(base).replace('"http://r/"', '"-"'),
+  );
+});

@@ -182,7 +182,8 @@ export class Connection implements InputBuffer {
             }
             this.#makeRoom();
           }
-          const n = await this.#t.read(this.buf.subarray(this.end)); // fill(), inlined
+          // fill(), inlined; the whole buffer itself when it is empty (no view to make).
+          const n = await this.#t.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
           if (n === null || n === 0) break;
           this.end += n;
           continue;
@@ -276,10 +277,14 @@ export class Connection implements InputBuffer {
   /** Get ready for the next request head. */
   #beginHead(): void {
     this.#parser.reset();
-    if (this.start === this.end && this.buf.length > INITIAL_BUFFER) {
-      // Idle connections hold little memory.
-      this.buf = spareBuffers.pop() ?? new Uint8Array(INITIAL_BUFFER);
+    if (this.start === this.end) {
+      // Everything read was used: read the next request from the front, in one read, rather
+      // than into what is left at the end of the buffer.
       this.start = this.end = 0;
+      // Idle connections hold little memory.
+      if (this.buf.length > INITIAL_BUFFER) {
+        this.buf = spareBuffers.pop() ?? new Uint8Array(INITIAL_BUFFER);
+      }
     }
     this.#setIdle();
   }
@@ -622,8 +627,20 @@ export class Connection implements InputBuffer {
   }
 }
 
+let lastMethod = "";
+let lastTarget = "";
+let lastMinor = -1;
+let lastRequestLine = "";
+
+/** The request line for the log (the last one is remembered: its parts are interned strings). */
 function requestLine(r: { method: string; target: string; versionMinor: number }): string {
-  return `${r.method} ${r.target} HTTP/1.${r.versionMinor}`;
+  if (r.method !== lastMethod || r.target !== lastTarget || r.versionMinor !== lastMinor) {
+    lastMethod = r.method;
+    lastTarget = r.target;
+    lastMinor = r.versionMinor;
+    lastRequestLine = `${r.method} ${r.target} HTTP/1.${r.versionMinor}`;
+  }
+  return lastRequestLine;
 }
 
 /** The first line of what the client sent (for the log of a request that did not parse). */

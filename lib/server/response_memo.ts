@@ -66,6 +66,9 @@ export class ResponseMemo {
     const names = req.headers.names;
     for (let i = 0; i < names.length; i++) if (VARYING.includes(names[i]!)) return null;
     const ae = req.headers.get("accept-encoding");
+    // The commonest key is the target itself: no string to build, and an interned target has
+    // its hash cached. Other keys hold spaces, which a target never does, so none collide.
+    if (ae === undefined && req.method === "GET" && req.versionMinor !== 0) return req.target;
     const base = req.versionMinor === 0
       ? `${req.method} ${req.target} 1.0`
       : `${req.method} ${req.target}`;

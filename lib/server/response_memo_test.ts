@@ -93,3 +93,19 @@ Deno.test("memoized() keeps HTTP/1.0 and 1.1 plans apart (framing differs)", asy
   await s.handle({ ...req("HEAD", "/a"), versionMinor: 0 });
   assertEquals(s.calls(), 2);
 });
+
+Deno.test("ResponseMemo.key() gives every kind of request its own key", () => {
+  const memo = new ResponseMemo({ ttlMs: 1000, maxEntries: 2, maxBodyBytes: 10, now: () => 0 });
+  const keys = [
+    memo.key(req("GET", "/a")),
+    memo.key(req("HEAD", "/a")),
+    memo.key(req("GET", "/a", ["accept-encoding", "gzip"])),
+    memo.key(req("HEAD", "/a", ["accept-encoding", "gzip"])),
+    memo.key({ ...req("GET", "/a"), versionMinor: 0 }),
+    memo.key({ ...req("HEAD", "/a"), versionMinor: 0 }),
+    memo.key(req("GET", "/b")),
+    memo.key(req("GET", "*")),
+  ];
+  assertEquals(keys.every((k) => k !== null), true);
+  assertEquals(new Set(keys).size, keys.length);
+});
