@@ -49,11 +49,43 @@ export class FieldList {
   /** Whether a comma-separated field contains a token, case-insensitively (e.g. Connection: close). */
   hasToken(name: string, token: string): boolean {
     for (let i = 0; i < this.names.length; i++) {
-      if (this.names[i] !== name) continue;
-      for (const t of splitList(this.values[i]!)) if (t.toLowerCase() === token) return true;
+      if (this.names[i] === name && listHasToken(this.values[i]!, token)) return true;
     }
     return false;
   }
+}
+
+/**
+ * Whether a #list value (RFC 9110 §5.6.1) has `token` (given in lower case) as an element,
+ * ignoring case and optional whitespace. Scans in place: no array, no substrings (it runs for
+ * the Connection field of every request).
+ */
+export function listHasToken(value: string, token: string): boolean {
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    let c = value.charCodeAt(i);
+    if (c === 0x2c || c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && value.charCodeAt(i) !== 0x2c) i++;
+    let end = i;
+    while (end > start && ((c = value.charCodeAt(end - 1)) === 0x20 || c === 0x09)) end--;
+    if (end - start === token.length && sameIgnoringCase(value, start, token)) return true;
+  }
+  return false;
+}
+
+/** Whether value[start, start + token.length) equals the lower-case `token`, ASCII case-folded. */
+function sameIgnoringCase(value: string, start: number, token: string): boolean {
+  for (let k = 0; k < token.length; k++) {
+    let c = value.charCodeAt(start + k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== token.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /** Split a #list value into trimmed, non-empty elements (RFC 9110 §5.6.1). */
