@@ -24,6 +24,8 @@ const ID_BYTES = 18;
 const ID_CHARS = 24;
 const PAYLOAD_BYTES = ID_BYTES + 4;
 const TAG_BYTES = 17;
+/** Session ids drawn from one getRandomValues call (an op call costs as much as the copy). */
+const RANDOM_BATCH = 128;
 /** Length of a signed cookie value in characters. */
 export const COOKIE_VALUE_LENGTH = 52;
 
@@ -113,7 +115,9 @@ export class SessionSigner {
   // Scratch buffers, reused by every call (one signer per worker, calls are synchronous).
   readonly #buf = new Uint8Array(PAYLOAD_BYTES + TAG_BYTES);
   readonly #payload = this.#buf.subarray(0, PAYLOAD_BYTES);
-  readonly #id = this.#buf.subarray(0, ID_BYTES);
+  /** Random bytes fetched RANDOM_BATCH ids at a time: one getRandomValues op, not one per id. */
+  readonly #random = new Uint8Array(ID_BYTES * RANDOM_BATCH);
+  #randomAt = this.#random.length;
   readonly #tag = new Uint8Array(TAG_BYTES);
 
   /** @param secret the SessionKey (any length; hashed when longer than 64 bytes) */
@@ -143,7 +147,17 @@ export class SessionSigner {
   /** Fill #buf with a new random id, the issue time and the tag; returns the issue time (s). */
   #sign(nowMs: number): number {
     const buf = this.#buf;
-    crypto.getRandomValues(this.#id);
+    if (this.#randomAt === this.#random.length) {
+      crypto.getRandomValues(this.#random);
+      this.#randomAt = 0;
+    }
+    const r = this.#random;
+    const at = this.#randomAt;
+    for (let i = 0; i < ID_BYTES; i++) {
+      buf[i] = r[at + i]!;
+      r[at + i] = 0; // used once: nothing of an id stays behind in the pool
+    }
+    this.#randomAt = at + ID_BYTES;
     const issuedS = Math.floor(nowMs / 1000) >>> 0;
     putUint32(buf, ID_BYTES, issuedS);
     this.#key.signInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
