@@ -9,7 +9,7 @@
  */
 
 import type { FieldList } from "../http/headers.ts";
-import type { ResponsePlan } from "../static/plan.ts";
+import { discardBody, type ResponsePlan } from "../static/plan.ts";
 
 /** Request fields whose presence makes the answer depend on more than the target. */
 const VARYING = [
@@ -20,6 +20,9 @@ const VARYING = [
   "range",
   "if-range",
 ];
+
+/** Fraction of the lifetime after which a used entry is planned again in the background. */
+const REFRESH_AT = 0.75;
 
 /** Memo settings. */
 export interface MemoOptions {
@@ -35,6 +38,9 @@ export interface MemoOptions {
 interface Entry {
   readonly plan: ResponsePlan;
   readonly expires: number;
+  /** From this time on, the next request for the key plans a successor in the background. */
+  readonly refreshAt: number;
+  refreshing: boolean;
 }
 
 /** A request as the memo sees it. */
@@ -50,6 +56,7 @@ export interface MemoRequest {
 export class ResponseMemo {
   readonly #o: MemoOptions;
   readonly #entries = new Map<string, Entry>();
+  #generation = 0;
 
   constructor(o: MemoOptions) {
     this.#o = o;
@@ -75,6 +82,11 @@ export class ResponseMemo {
     return ae === undefined ? base : `${base}\n${ae}`;
   }
 
+  /** Bumped by clear(): a plan made before a write must not be offered after it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** A reusable plan for the key, if one is fresh. */
   get(key: string): ResponsePlan | null {
     const e = this.#entries.get(key);
@@ -90,21 +102,44 @@ export class ResponseMemo {
    * Keep a plan when it is a 200 or 404 whose body is in memory (or absent, for HEAD). A 404's
    * error.log note is part of the plan, so it is still logged for every request.
    */
-  offer(key: string, plan: ResponsePlan): void {
-    if (this.#o.ttlMs <= 0 || (plan.status !== 200 && plan.status !== 404)) return;
-    if (plan.status === 200 && plan.note !== undefined) return;
-    if (plan.extraFields !== undefined && plan.extraFields.length > 0) return;
-    if (plan.extraLines !== undefined) return;
+  offer(key: string, plan: ResponsePlan, generation = this.#generation): boolean {
+    if (generation !== this.#generation) return false;
+    if (this.#o.ttlMs <= 0 || (plan.status !== 200 && plan.status !== 404)) return false;
+    if (plan.status === 200 && plan.note !== undefined) return false;
+    if (plan.extraFields !== undefined && plan.extraFields.length > 0) return false;
+    if (plan.extraLines !== undefined) return false;
     const b = plan.body;
-    if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) return;
-    if (this.#entries.size >= this.#o.maxEntries) {
+    if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) {
+      return false;
+    }
+    if (!this.#entries.delete(key) && this.#entries.size >= this.#o.maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
-    this.#entries.set(key, { plan, expires: this.#o.now() + this.#o.ttlMs });
+    const now = this.#o.now();
+    const ttl = this.#o.ttlMs;
+    this.#entries.set(key, {
+      plan,
+      expires: now + ttl,
+      refreshAt: now + ttl * REFRESH_AT,
+      refreshing: false,
+    });
+    return true;
+  }
+
+  /**
+   * Whether the caller should plan a successor for a fresh entry now (true once per entry, from
+   * its refreshAt time on), so a hot key never expires into a burst of requests that all miss.
+   */
+  claimRefresh(key: string): boolean {
+    const e = this.#entries.get(key);
+    if (e === undefined || e.refreshing || this.#o.now() < e.refreshAt) return false;
+    e.refreshing = true;
+    return true;
   }
 
   /** Forget everything (a file was written or removed). */
   clear(): void {
+    this.#generation++;
     this.#entries.clear();
   }
 }
@@ -117,6 +152,16 @@ export function memoized<R extends MemoRequest>(
   memo: ResponseMemo,
   next: (req: R) => ResponsePlan | Promise<ResponsePlan>,
 ): (req: R) => ResponsePlan | Promise<ResponsePlan> {
+  /** Plan a successor for a hot key while its entry still answers. */
+  const refresh = (req: R, key: string) => {
+    const generation = memo.generation;
+    Promise.resolve().then(() => next(req)).then(
+      (plan) => {
+        if (!memo.offer(key, plan, generation)) discardBody(plan);
+      },
+      () => {}, // the entry expires as usual; the next miss plans (and reports) afresh
+    );
+  };
   return (req) => {
     const key = memo.key(req);
     if (key === null) {
@@ -129,9 +174,13 @@ export function memoized<R extends MemoRequest>(
       return next(req);
     }
     const hit = memo.get(key);
-    if (hit !== null) return hit; // synchronous: no promise for the common case
+    if (hit !== null) {
+      if (memo.claimRefresh(key)) refresh(req, key);
+      return hit; // synchronous: no promise for the common case
+    }
+    const generation = memo.generation;
     return Promise.resolve(next(req)).then((plan) => {
-      memo.offer(key, plan);
+      memo.offer(key, plan, generation);
       return plan;
     });
   };

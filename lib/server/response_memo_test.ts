@@ -109,3 +109,48 @@ Deno.test("ResponseMemo.key() gives every kind of request its own key", () => {
   assertEquals(keys.every((k) => k !== null), true);
   assertEquals(new Set(keys).size, keys.length);
 });
+
+Deno.test("memoized() plans a hot key again in the background before it expires", async () => {
+  let version = 0;
+  const s = setup(() => bytesPlan(200, `v${version}`));
+  const first = await s.handle(req("GET", "/a"));
+  assertEquals(s.calls(), 1);
+  s.tick(700); // before REFRESH_AT (750 of 1000 ms): a plain hit
+  assertEquals(s.handle(req("GET", "/a")) === first, true);
+  assertEquals(s.calls(), 1);
+  version = 1;
+  s.tick(100); // past REFRESH_AT: still answered at once, and one successor is planned
+  assertEquals(s.handle(req("GET", "/a")) === first, true);
+  assertEquals(s.handle(req("GET", "/a")) === first, true);
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(s.calls(), 2);
+  s.tick(300); // the first entry's lifetime is over; its successor answers synchronously
+  const next = s.handle(req("GET", "/a"));
+  assertEquals(next instanceof Promise, false);
+  assertEquals(
+    new TextDecoder().decode((next as ResponsePlan & { body: { data: Uint8Array } }).body.data),
+    "v1",
+  );
+  assertEquals(s.calls(), 2);
+});
+
+Deno.test("memoized() does not keep a plan made before a write cleared the memo", async () => {
+  let release: () => void = () => {};
+  let calls = 0;
+  const memo = new ResponseMemo({ ttlMs: 1000, maxEntries: 2, maxBodyBytes: 10, now: () => 0 });
+  const handle = memoized(memo, (r: ReturnType<typeof req>) => {
+    calls++;
+    if (r.method !== "GET") return bytesPlan(204, "");
+    return new Promise<ResponsePlan>((res) => (release = () => res(bytesPlan(200, "old"))));
+  });
+  const pending = handle(req("GET", "/a")); // planned from the old file...
+  await handle(req("PUT", "/a")); // ...which is replaced before the plan is ready
+  release();
+  await pending;
+  assertEquals(memo.size, 0);
+  const again = handle(req("GET", "/a"));
+  assertEquals(again instanceof Promise, true);
+  release();
+  await again;
+  assertEquals(calls, 3);
+});
