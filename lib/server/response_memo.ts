@@ -1,23 +1,26 @@
 /**
- * Memoized plans for the common request: an unconditional GET or HEAD of a small file. The
+ * Memoized plans for the common request: an unconditional GET or HEAD of a small file, whole or
+ * a range of it (keyed by the Range value; a multipart answer keeps its boundary). The
  * plan (with its header fields, serialized once by HeadCache, and the body bytes from the file
  * cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat for,
  * so an edit shows up within that interval either way (the file cache remembers "not found"
- * for as long, so a memoized 404 is no staler). Requests with validators or ranges, and answers
- * other than 200 and 404, go through the responder each time.
+ * for as long, so a memoized 404 is no staler). Requests with validators or If-Range, and
+ * answers other than 200, 206 and 404, go through the responder each time.
  * @module
  */
 
 import type { FieldList } from "../http/headers.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 
-/** Request fields whose presence makes the answer depend on more than the target. */
+/**
+ * Request fields whose presence makes the answer depend on more than the target (Range is part
+ * of the key instead: a given range of a given file version always gets the same answer).
+ */
 const VARYING = [
   "if-match",
   "if-none-match",
   "if-modified-since",
   "if-unmodified-since",
-  "range",
   "if-range",
 ];
 
@@ -71,11 +74,27 @@ export class ResponseMemo {
   key(req: MemoRequest): string | null {
     if (req.method !== "GET" && req.method !== "HEAD") return null;
     const names = req.headers.names;
-    for (let i = 0; i < names.length; i++) if (VARYING.includes(names[i]!)) return null;
+    let range: string | undefined;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name === "range") {
+        if (range !== undefined) return null; // two Range fields: let the responder judge
+        range = req.headers.values[i]!;
+      } else if (VARYING.includes(name)) return null;
+    }
     const ae = req.headers.get("accept-encoding");
     // The commonest key is the target itself: no string to build, and an interned target has
-    // its hash cached. Other keys hold spaces, which a target never does, so none collide.
-    if (ae === undefined && req.method === "GET" && req.versionMinor !== 0) return req.target;
+    // its hash cached. Other keys hold spaces, which a target never does, so none collide;
+    // field values hold no CR or LF, so the parts after "\n" (Accept-Encoding) and "\r"
+    // (Range) cannot be confused either.
+    if (ae === undefined && range === undefined && req.method === "GET" && req.versionMinor !== 0) {
+      return req.target;
+    }
+    if (range !== undefined) return `${this.#baseKey(req, ae)}\r${range}`;
+    return this.#baseKey(req, ae);
+  }
+
+  #baseKey(req: MemoRequest, ae: string | undefined): string {
     const base = req.versionMinor === 0
       ? `${req.method} ${req.target} 1.0`
       : `${req.method} ${req.target}`;
@@ -99,12 +118,13 @@ export class ResponseMemo {
   }
 
   /**
-   * Keep a plan when it is a 200 or 404 whose body is in memory (or absent, for HEAD). A 404's
+   * Keep a plan when it is a 200, 206 or 404 whose body is in memory (or absent, for HEAD). A 404's
    * error.log note is part of the plan, so it is still logged for every request.
    */
   offer(key: string, plan: ResponsePlan, generation = this.#generation): boolean {
     if (generation !== this.#generation) return false;
-    if (this.#o.ttlMs <= 0 || (plan.status !== 200 && plan.status !== 404)) return false;
+    const st = plan.status;
+    if (this.#o.ttlMs <= 0 || (st !== 200 && st !== 206 && st !== 404)) return false;
     if (plan.status === 200 && plan.note !== undefined) return false;
     if (plan.extraFields !== undefined && plan.extraFields.length > 0) return false;
     if (plan.extraLines !== undefined) return false;

@@ -37,14 +37,14 @@ Deno.test("memoized() reuses a 200 in-memory plan for the revalidation interval"
   assertEquals(s.calls(), 2);
 });
 
-Deno.test("memoized() never memoizes conditional or range requests, other errors, or big bodies", async () => {
+Deno.test("memoized() never memoizes conditional requests, other errors, or big bodies", async () => {
   const s = setup((r) =>
     r.target === "/500"
       ? bytesPlan(500, "no")
       : bytesPlan(200, r.target === "/big" ? "x".repeat(11) : "ok")
   );
   for (
-    const h of [["if-none-match", '"x"'], ["range", "bytes=0-0"], [
+    const h of [["if-none-match", '"x"'], ["if-range", '"x"'], [
       "if-modified-since",
       "x",
     ]] as Array<[string, string]>
@@ -105,6 +105,10 @@ Deno.test("ResponseMemo.key() gives every kind of request its own key", () => {
     memo.key({ ...req("HEAD", "/a"), versionMinor: 0 }),
     memo.key(req("GET", "/b")),
     memo.key(req("GET", "*")),
+    memo.key(req("GET", "/a", ["range", "bytes=0-1"])),
+    memo.key(req("HEAD", "/a", ["range", "bytes=0-1"])),
+    memo.key(req("GET", "/a", ["range", "bytes=0-2"])),
+    memo.key(req("GET", "/a", ["accept-encoding", "gzip"], ["range", "bytes=0-1"])),
   ];
   assertEquals(keys.every((k) => k !== null), true);
   assertEquals(new Set(keys).size, keys.length);
@@ -153,4 +157,18 @@ Deno.test("memoized() does not keep a plan made before a write cleared the memo"
   release();
   await again;
   assertEquals(calls, 3);
+});
+
+Deno.test("memoized() keeps range answers apart by Range value, never with If-Range", async () => {
+  const s = setup((r) => bytesPlan(206, (r as ReturnType<typeof req>).headers.get("range") ?? ""));
+  const a = await s.handle(req("GET", "/a", ["range", "bytes=0-1"]));
+  const b = await s.handle(req("GET", "/a", ["range", "bytes=0-1"]));
+  assertEquals(a === b, true);
+  assertEquals(s.calls(), 1);
+  const c = await s.handle(req("GET", "/a", ["range", "bytes=2-3"]));
+  assertEquals(new TextDecoder().decode((c.body as { data: Uint8Array }).data), "bytes=2-3");
+  assertEquals(s.calls(), 2);
+  await s.handle(req("GET", "/a", ["range", "bytes=0-1"], ["if-range", '"x"']));
+  await s.handle(req("GET", "/a", ["range", "bytes=0-1"], ["range", "bytes=2-3"]));
+  assertEquals(s.calls(), 4);
 });
