@@ -11,7 +11,7 @@ import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
 import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
 import type { ErrorRecord } from "./lib/log/error_log.ts";
-import { LogOpenError, LogWriter } from "./lib/log/log_writer.ts";
+import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
@@ -157,7 +157,7 @@ async function openLogs(config: Config, text: string): Promise<LogWriter> {
       accessLog: config.accessLog,
       errorLog: config.errorLog,
       level: config.logLevel,
-      stderrLevel: "crit",
+      stderrLevel: STDERR_LEVEL,
     });
   } catch (e) {
     if (!(e instanceof LogOpenError)) throw e;
@@ -206,6 +206,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
       }
       if (m.type !== "log") return;
       if (m.access !== "") logs.access(m.access);
+      if (m.errorText !== "") logs.errorLines(m.errorText);
       for (const r of m.errors) logs.error(r);
     },
     onEvent: (level, message) => logs.error(mainRecord(level, message)),

@@ -272,9 +272,15 @@ Deno.test("server answers 503 with Retry-After beyond MaxSimultaneousConnections
   }, { workers: 1, conf: { MaxSimultaneousConnections: "2" } });
 });
 
-Deno.test("LogNotFound decides whether a 404 writes an error.log line", async () => {
-  for (const on of [true, false]) {
-    const s = await startServer({ conf: { LogNotFound: on ? "On" : "Off" } });
+Deno.test("LogNotFound and LogLevel decide whether a 404 writes an error.log line", async () => {
+  for (
+    const [notFound, level, on] of [["On", "info", true], ["Off", "info", false], [
+      "On",
+      "warn",
+      false,
+    ]] as const
+  ) {
+    const s = await startServer({ conf: { LogNotFound: notFound, LogLevel: level } });
     try {
       const r = await rawExchange(
         s.port,
@@ -284,7 +290,18 @@ Deno.test("LogNotFound decides whether a 404 writes an error.log line", async ()
     } finally {
       assertEquals(await s.stop(), 0);
     }
-    assertEquals(s.readLog("error.log").includes("no-such-page.html"), on, `LogNotFound ${on}`);
+    const log = s.readLog("error.log");
+    assertEquals(
+      log.includes("no-such-page.html"),
+      on,
+      `LogNotFound ${notFound}, LogLevel ${level}`,
+    );
+    if (on) {
+      assert.match(
+        log,
+        /\[core:info\] \[pid \d+:tid 1\] \[client 127\.0\.0\.1:\d+\] .*no-such-page/,
+      );
+    }
     assert.ok(s.readLog("access.log").includes('"GET /no-such-page.html HTTP/1.1" 404 '));
   }
 });

@@ -32,15 +32,21 @@ export const LEVEL_RANK: Readonly<Record<LogLevel, number>> = Object.freeze({
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** Apache's error-log time stamp with microseconds, UTC. */
+let stampMs = NaN;
+let stamp = "";
+
+/** Apache's error-log time stamp with microseconds, UTC (the last one is remembered). */
 export function errorTime(ms: number): string {
+  if (ms === stampMs) return stamp;
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, "0");
   const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, "0");
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ` +
+  stampMs = ms;
+  stamp = `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ` +
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${
       p(d.getUTCSeconds())
     }.${micros} ${d.getUTCFullYear()}`;
+  return stamp;
 }
 
 /** One line, without the trailing newline; control characters in the message are escaped. */

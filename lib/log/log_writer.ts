@@ -1,7 +1,8 @@
 /**
  * The single appender of logs/, on the main thread: workers post batches of access lines and
- * error records; this module writes them without ever blocking a request, and drains on close.
- * The error log goes through LogTape with an Apache-style formatter.
+ * error-log lines (formatted by the workers, in parallel) and the rare records also meant for
+ * stderr; this module writes them without ever blocking a request, and drains on close. The
+ * main thread's own error records go through LogTape with the same Apache-style formatter.
  * @module
  */
 
@@ -17,6 +18,9 @@ export interface LogTargets {
   /** Also copy error-log lines at or above this level to stderr (null: never). */
   readonly stderrLevel: LogLevel | null;
 }
+
+/** Error-log records at or above this level are also copied to stderr (for journald). */
+export const STDERR_LEVEL: LogLevel = "crit";
 
 const TAPE_METHOD = {
   debug: "debug",
@@ -160,6 +164,11 @@ export class LogWriter {
   /** Append access-log text (whole lines, each ending with "\n"). */
   access(lines: string): void {
     this.#access?.push(lines);
+  }
+
+  /** Append error-log lines formatted by a worker (whole lines, each ending with "\n"). */
+  errorLines(text: string): void {
+    this.#errors?.push(text);
   }
 
   /** Write an error record if its level is enabled. */

@@ -10,7 +10,7 @@ import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -46,7 +46,10 @@ export type FromWorker =
     readonly id: number;
     /** Access-log lines, each ending in "\n" ("" when none). */
     readonly access: string;
+    /** Records for the main thread's logger (those also copied to stderr). */
     readonly errors: readonly ErrorRecord[];
+    /** Error-log lines already formatted and level-filtered, each ending in "\n". */
+    readonly errorText: string;
     readonly stats: WorkerStats;
   }
   | { readonly type: "stopped"; readonly id: number }
