@@ -206,8 +206,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
       }
       if (m.type !== "log") return;
       if (m.access !== "") logs.access(m.access);
-      if (m.errorText !== "") logs.errorLines(m.errorText);
-      for (const r of m.errors) logs.error(r);
+      if (m.errorText !== "") logs.errorLines(m.errorText, m.stderrText);
     },
     onEvent: (level, message) => logs.error(mainRecord(level, message)),
   });

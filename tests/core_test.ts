@@ -299,7 +299,7 @@ Deno.test("LogNotFound and LogLevel decide whether a 404 writes an error.log lin
     if (on) {
       assert.match(
         log,
-        /\[core:info\] \[pid \d+:tid 1\] \[client 127\.0\.0\.1:\d+\] .*no-such-page/,
+        /\[core:info\] \[pid \d+:tid [1-9]\d*\] \[client 127\.0\.0\.1:\d+\] .*no-such-page/,
       );
     }
     assert.ok(s.readLog("access.log").includes('"GET /no-such-page.html HTTP/1.1" 404 '));
@@ -459,4 +459,47 @@ Deno.test("SendTimeout limits inactivity, not the length of a slow but steady do
     assert.ok(Date.now() - t0 > 1500, "the download took longer than SendTimeout");
     assert.ok(total > 14_000_000, `the whole response arrived (${total} bytes)`);
   }, { conf: { SendTimeout: "1s" } });
+});
+
+Deno.test("a worker's crit line reaches error.log in order and is copied to stderr", async () => {
+  // PasswordFile is a FIFO: the main thread reads a valid file at start, the worker reads
+  // garbage, so a DELETE gets 500 with a crit note ("credentials cannot be checked").
+  const dir = Deno.makeTempDirSync();
+  const fifo = join(dir, "pw.fifo");
+  new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+  const feed = (async () => {
+    const valid =
+      "u:pbkdf2-sha256$600000$gBJtcxrAEl7uYdkNreVhDw==$kQUjgBd7XbgcsdnCKKdchkH07PKg31WvHT5Yu/L+Jz8=\n";
+    for (const text of [valid, "garbage\n"]) {
+      const f = await Deno.open(fifo, { write: true });
+      await f.write(new TextEncoder().encode(text));
+      f.close();
+    }
+  })();
+  const s = await startServer({
+    workers: 1,
+    conf: { WriteAccess: "On", PasswordFile: fifo, Sessions: "Off" },
+  });
+  try {
+    await feed;
+    const a = await rawExchange(
+      s.port,
+      "DELETE /x.txt HTTP/1.1\r\nHost: a\r\nAuthorization: Basic dTpzZWNyZXQ=\r\n" +
+        "Connection: close\r\n\r\n",
+    );
+    assertEquals(statusOf(a), 500);
+    const b = await rawExchange(
+      s.port,
+      "GET /missing-file HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(statusOf(b), 404);
+  } finally {
+    assertEquals(await s.stop(), 0);
+    Deno.removeSync(dir, { recursive: true });
+  }
+  const lines = s.readLog("error.log").split("\n").filter((l) => l.includes("[client "));
+  const crit = lines.findIndex((l) => l.includes("[core:crit]"));
+  const info = lines.findIndex((l) => l.includes("missing-file"));
+  assert.ok(crit >= 0 && info > crit, `crit line before the later 404 line:\n${lines.join("\n")}`);
+  assertEquals(s.stderr().split("\n").filter((l) => l.includes("[core:crit]")).length, 1);
 });

@@ -1,8 +1,8 @@
 /**
  * The single appender of logs/, on the main thread: workers post batches of access lines and
- * error-log lines (formatted by the workers, in parallel) and the rare records also meant for
- * stderr; this module writes them without ever blocking a request, and drains on close. The
- * main thread's own error records go through LogTape with the same Apache-style formatter.
+ * error-log lines (formatted by the workers, in parallel, crit ones also for stderr); this
+ * module writes them without ever blocking a request, and drains on close. The main thread's
+ * own error records go through LogTape with the same Apache-style formatter.
  * @module
  */
 
@@ -166,9 +166,15 @@ export class LogWriter {
     this.#access?.push(lines);
   }
 
-  /** Append error-log lines formatted by a worker (whole lines, each ending with "\n"). */
-  errorLines(text: string): void {
+  /**
+   * Append error-log lines formatted by a worker (whole lines, each ending with "\n"), and
+   * copy `stderrText` (those of them at the stderr level) to stderr.
+   */
+  errorLines(text: string, stderrText = ""): void {
     this.#errors?.push(text);
+    if (stderrText !== "" && this.#targets.stderrLevel !== null) {
+      Deno.stderr.writeSync(new TextEncoder().encode(stderrText));
+    }
   }
 
   /** Write an error record if its level is enabled. */

@@ -116,6 +116,8 @@ export class Connection implements InputBuffer {
   #progressTransport: Transport | null = null;
   #requests = 0;
   #responseStarted = false;
+  /** A 408 went out: whatever arrives afterwards is not answered. */
+  #timedOut = false;
   // The response run() writes on the quick path (see #prepareQuick).
   #out: Uint8Array | null = null;
   #outFrame: Uint8Array | null = null;
@@ -172,6 +174,7 @@ export class Connection implements InputBuffer {
     try {
       this.#beginHead();
       for (;;) {
+        if (this.#timedOut) break;
         const r = this.#bufferedHead();
         if (r === null) {
           if (this.#h.draining() && this.idle) break;
@@ -231,6 +234,7 @@ export class Connection implements InputBuffer {
     if ((p === "head" || p === "body") && !this.#responseStarted) {
       this.deadline = Infinity;
       this.#responseStarted = true;
+      this.#timedOut = true;
       const plan = this.#h.errorPlan(408, "GET");
       const bytes = this.#headBytes(plan, false);
       const send = plan.body.kind === "bytes" ? concat(bytes, plan.body.data) : bytes;
@@ -388,6 +392,7 @@ export class Connection implements InputBuffer {
       const frames = this.#h.frames;
       const frame = frames?.acquire(body) ?? null;
       if (frame !== null) {
+        this.#outFrame = frame; // from here on #quickDone gives it back, even if a field throws
         const extra = this.#extra(plan, keep, minor);
         const start = this.#heads.writeBefore(
           plan.status,
@@ -398,10 +403,10 @@ export class Connection implements InputBuffer {
           HEAD_ROOM,
         );
         if (start >= 0) {
-          this.#outFrame = frame;
           this.#out = frame.subarray(start);
           return;
         }
+        this.#outFrame = null;
         frames!.release(body, frame);
       }
       this.#out = this.#headBytes(plan, keep, minor, body);
@@ -552,19 +557,19 @@ export class Connection implements InputBuffer {
     const frames = this.#h.frames;
     const frame = frames?.acquire(body) ?? null;
     if (frame !== null) {
-      const extra = this.#extra(plan, keep, minor);
-      const start = this.#heads.writeBefore(
-        plan.status,
-        plan.fields,
-        extra,
-        plan.extraLines ?? null,
-        frame,
-        HEAD_ROOM,
-      );
       try {
+        const extra = this.#extra(plan, keep, minor);
+        const start = this.#heads.writeBefore(
+          plan.status,
+          plan.fields,
+          extra,
+          plan.extraLines ?? null,
+          frame,
+          HEAD_ROOM,
+        );
         if (start >= 0) return await writeAll(this.#t, frame.subarray(start));
       } finally {
-        frames!.release(body, frame);
+        frames!.release(body, frame); // also when a field throws
       }
     }
     await writeAll(this.#t, this.#headBytes(plan, keep, minor, body));

@@ -283,3 +283,37 @@ Deno.test("Connection reuses a closed connection's read buffer without seeing it
     assertEquals(out, R("GET /new", "Connection: close\r\n"));
   }
 });
+
+Deno.test("Connection answers nothing that arrives after it sent a 408", async () => {
+  // The head timed out and the 408 is still being written when the rest of the head arrives.
+  let deliver: (s: string) => void = () => {};
+  let releaseWrite: () => void = () => {};
+  const t = new MemoryTransport([]);
+  let reads = 0;
+  t.read = (p: Uint8Array) => {
+    if (reads++ === 0) {
+      p.set(enc.encode("GET /a HT"));
+      return Promise.resolve(9);
+    }
+    return new Promise((res) => {
+      deliver = (s) => {
+        p.set(enc.encode(s));
+        res(s.length);
+      };
+    });
+  };
+  const write = t.write.bind(t);
+  t.write = (p: Uint8Array) => new Promise((res) => (releaseWrite = () => res(write(p))));
+  const log: AccessRecord[] = [];
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks(log));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 5));
+  c.onTimeout();
+  deliver("TP/1.1\r\nHost: x\r\n\r\n");
+  await new Promise((r) => setTimeout(r, 5));
+  releaseWrite();
+  await done;
+  assertEquals(t.out.startsWith("HTTP/1.1 408 Request Timeout\r\n"), true);
+  assertEquals(t.out.includes("HTTP/1.1 200"), false);
+  assertEquals(log.map((l) => l.status), [408]);
+});

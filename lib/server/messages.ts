@@ -4,7 +4,6 @@
  */
 
 import type { Config } from "../config/config.ts";
-import type { ErrorRecord } from "../log/error_log.ts";
 import type { InstanceView } from "../pages/status_page.ts";
 import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
@@ -46,10 +45,10 @@ export type FromWorker =
     readonly id: number;
     /** Access-log lines, each ending in "\n" ("" when none). */
     readonly access: string;
-    /** Records for the main thread's logger (those also copied to stderr). */
-    readonly errors: readonly ErrorRecord[];
-    /** Error-log lines already formatted and level-filtered, each ending in "\n". */
+    /** Error-log lines, formatted and level-filtered, each ending in "\n", in order. */
     readonly errorText: string;
+    /** Those of errorText's lines to copy to stderr too (crit). */
+    readonly stderrText: string;
     readonly stats: WorkerStats;
   }
   | { readonly type: "stopped"; readonly id: number }

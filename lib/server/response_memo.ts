@@ -46,6 +46,9 @@ interface Entry {
   refreshing: boolean;
 }
 
+/** The entry a background successor is planned for (opaque to callers). */
+export type Refresh = object;
+
 /** A request as the memo sees it. */
 export interface MemoRequest {
   readonly method: string;
@@ -121,8 +124,16 @@ export class ResponseMemo {
    * Keep a plan when it is a 200, 206 or 404 whose body is in memory (or absent, for HEAD). A 404's
    * error.log note is part of the plan, so it is still logged for every request.
    */
-  offer(key: string, plan: ResponsePlan, generation = this.#generation): boolean {
+  offer(
+    key: string,
+    plan: ResponsePlan,
+    generation = this.#generation,
+    replacing: Refresh | null = null,
+  ): boolean {
     if (generation !== this.#generation) return false;
+    // A background successor replaces only the entry it was claimed for: if that one expired
+    // and a newer plan took its place meanwhile, the older successor must not overwrite it.
+    if (replacing !== null && this.#entries.get(key) !== replacing) return false;
     const st = plan.status;
     if (this.#o.ttlMs <= 0 || (st !== 200 && st !== 206 && st !== 404)) return false;
     if (plan.status === 200 && plan.note !== undefined) return false;
@@ -147,14 +158,15 @@ export class ResponseMemo {
   }
 
   /**
-   * Whether the caller should plan a successor for a fresh entry now (true once per entry, from
-   * its refreshAt time on), so a hot key never expires into a burst of requests that all miss.
+   * Whether the caller should plan a successor for a fresh entry now (once per entry, from its
+   * refreshAt time on), so a hot key never expires into a burst of requests that all miss.
+   * @returns a token for offer(), or null
    */
-  claimRefresh(key: string): boolean {
+  claimRefresh(key: string): Refresh | null {
     const e = this.#entries.get(key);
-    if (e === undefined || e.refreshing || this.#o.now() < e.refreshAt) return false;
+    if (e === undefined || e.refreshing || this.#o.now() < e.refreshAt) return null;
     e.refreshing = true;
-    return true;
+    return e;
   }
 
   /** Forget everything (a file was written or removed). */
@@ -173,11 +185,11 @@ export function memoized<R extends MemoRequest>(
   next: (req: R) => ResponsePlan | Promise<ResponsePlan>,
 ): (req: R) => ResponsePlan | Promise<ResponsePlan> {
   /** Plan a successor for a hot key while its entry still answers. */
-  const refresh = (req: R, key: string) => {
+  const refresh = (req: R, key: string, claimed: Refresh) => {
     const generation = memo.generation;
     Promise.resolve().then(() => next(req)).then(
       (plan) => {
-        if (!memo.offer(key, plan, generation)) discardBody(plan);
+        if (!memo.offer(key, plan, generation, claimed)) discardBody(plan);
       },
       () => {}, // the entry expires as usual; the next miss plans (and reports) afresh
     );
@@ -195,7 +207,8 @@ export function memoized<R extends MemoRequest>(
     }
     const hit = memo.get(key);
     if (hit !== null) {
-      if (memo.claimRefresh(key)) refresh(req, key);
+      const claimed = memo.claimRefresh(key);
+      if (claimed !== null) refresh(req, key, claimed);
       return hit; // synchronous: no promise for the common case
     }
     const generation = memo.generation;

@@ -172,3 +172,27 @@ Deno.test("memoized() keeps range answers apart by Range value, never with If-Ra
   await s.handle(req("GET", "/a", ["range", "bytes=0-1"], ["range", "bytes=2-3"]));
   assertEquals(s.calls(), 4);
 });
+
+Deno.test("memoized() lets a late background successor not overwrite a newer plan", async () => {
+  let now = 0;
+  const memo = new ResponseMemo({ ttlMs: 1000, maxEntries: 2, maxBodyBytes: 10, now: () => now });
+  const pending: Array<(p: ResponsePlan) => void> = [];
+  const handle = memoized(memo, () => new Promise<ResponsePlan>((res) => pending.push(res)));
+  const text = (p: ResponsePlan) => new TextDecoder().decode((p.body as { data: Uint8Array }).data);
+  const first = handle(req("GET", "/a")) as Promise<ResponsePlan>;
+  pending.shift()!(bytesPlan(200, "v1"));
+  await first;
+  now = 800;
+  handle(req("GET", "/a")); // a hit past REFRESH_AT: the successor is planned (and is slow)
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(pending.length, 1);
+  const slow = pending.shift()!;
+  now = 1000; // the entry expires; a miss plans and keeps a newer version
+  const miss = handle(req("GET", "/a")) as Promise<ResponsePlan>;
+  await new Promise((r) => setTimeout(r, 0));
+  pending.shift()!(bytesPlan(200, "v3"));
+  await miss;
+  slow(bytesPlan(200, "v2")); // the late successor, planned from an older state
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(text(handle(req("GET", "/a")) as ResponsePlan), "v3");
+});

@@ -36,10 +36,10 @@ let listener: Deno.Listener | null = null;
 let draining = false;
 const connections = new Set<Connection>();
 let accessBuf = "";
-/** Records for the main thread's LogTape logger (only those also copied to stderr). */
-let errors: ErrorRecord[] = [];
 /** Error-log lines formatted here, appended as they are by the main thread. */
 let errorText = "";
+/** The same lines of crit records, which the main thread also copies to stderr. */
+let stderrText = "";
 /** Least severe level written (LogLevel); debug until the config arrives. */
 let lowestRank = 0;
 let requests = 0;
@@ -52,18 +52,18 @@ function post(m: FromWorker): void {
 
 function flushLogs(): void {
   clock = Date.now();
-  if (accessBuf === "" && errors.length === 0 && errorText === "") return;
+  if (accessBuf === "" && errorText === "") return;
   post({
     type: "log",
     id,
     access: accessBuf,
-    errors,
     errorText,
+    stderrText,
     stats: { connections: connections.size, requests, bytes: bytesSent },
   });
   accessBuf = "";
-  errors = [];
   errorText = "";
+  stderrText = "";
 }
 
 function stats() {
@@ -72,9 +72,10 @@ function stats() {
 
 /**
  * An error-log record. Lines are formatted here, in parallel with the other workers, and sent
- * as text: a 404 storm logs a line per request, and routing each record through the main
- * thread's logger cost that thread 40% of a core plus its garbage collection. Records also
- * meant for stderr (crit) still go to the main thread's LogTape logger as records.
+ * as text in the order they happened: a 404 storm logs a line per request, and routing each
+ * record through the main thread's logger cost that thread 40% of a core plus its garbage
+ * collection. Lines at STDERR_LEVEL (crit) are also sent apart, for the main thread to copy to
+ * stderr (journald).
  */
 function log(level: LogLevel, module: string, message: string, peer?: Peer): void {
   const rank = LEVEL_RANK[level];
@@ -82,11 +83,9 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
   const rec: ErrorRecord = peer === undefined
     ? { timeMs: Date.now(), level, module, message, tid: id }
     : { timeMs: Date.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
-  if (rank >= LEVEL_RANK[STDERR_LEVEL]) {
-    errors.push(rec);
-    return;
-  }
-  errorText += formatErrorLine(rec, Deno.pid) + "\n";
+  const line = formatErrorLine(rec, Deno.pid) + "\n";
+  errorText += line;
+  if (rank >= LEVEL_RANK[STDERR_LEVEL]) stderrText += line;
   if (errorText.length > LOG_FLUSH_BYTES) flushLogs();
 }
 
