@@ -53,8 +53,19 @@ export function checkHead(head: RequestHead, maxBody: number): HeadCheck {
     if (expect.toLowerCase() !== "100-continue") return fail("expectation-failed");
     expectContinue = head.versionMinor >= 1 && framing.kind !== "none";
   }
-  return { kind: "ok", framing, expectContinue };
+  return framing.kind === "none" && !expectContinue
+    ? NO_BODY_OK
+    : { kind: "ok", framing, expectContinue };
 }
+
+/** No body framing (the common case), shared. */
+const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
+/** checkHead's answer for a valid request without a body (most requests), shared. */
+const NO_BODY_OK: HeadCheck = Object.freeze({
+  kind: "ok",
+  framing: NO_BODY,
+  expectContinue: false,
+});
 
 /** Body framing from Transfer-Encoding / Content-Length (RFC 9112 §6.1-§6.3). */
 export function bodyFraming(h: FieldList): BodyFraming | { kind: "error"; code: ParseErrorCode } {
@@ -70,11 +81,11 @@ export function bodyFraming(h: FieldList): BodyFraming | { kind: "error"; code: 
     if (codings.length > 1) return fail("unsupported-transfer-encoding");
     return { kind: "chunked" };
   }
-  if (cl === undefined) return { kind: "none" };
+  if (cl === undefined) return NO_BODY;
   const length = parseContentLength(cl);
   if (length === -1) return fail("bad-content-length");
   if (length === -2) return fail("conflicting-content-length");
-  return length === 0 ? { kind: "none" } : { kind: "length", length };
+  return length === 0 ? NO_BODY : { kind: "length", length };
 }
 
 /**
