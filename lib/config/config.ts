@@ -230,6 +230,7 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     readChunkSize: D.DEFAULT_READ_CHUNK_SIZE,
     directoryListing: D.DEFAULT_DIRECTORY_LISTING,
     contentDigest: D.DEFAULT_CONTENT_DIGEST,
+    contentDigestMax: D.DEFAULT_CONTENT_DIGEST_MAX,
     writeAccess: D.DEFAULT_WRITE_ACCESS,
     passwordFile: D.DEFAULT_PASSWORD_FILE,
     writePaths: [...D.DEFAULT_WRITE_PATHS],

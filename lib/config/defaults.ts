@@ -93,6 +93,11 @@ export const DEFAULT_READ_CHUNK_SIZE = MIB;
 export const DEFAULT_DIRECTORY_LISTING = false;
 /** `ContentDigest`. */
 export const DEFAULT_CONTENT_DIGEST = false;
+/**
+ * `ContentDigestMaxSize`: larger files get no digest (hashing reads the whole file before the
+ * first byte goes out; a HEAD of a 400 MB file would wait for it).
+ */
+export const DEFAULT_CONTENT_DIGEST_MAX = 16 * MIB;
 /** `WriteAccess` (PUT/DELETE). */
 export const DEFAULT_WRITE_ACCESS = false;
 /** `PasswordFile` ("" = none). */
@@ -183,5 +188,6 @@ export const RANGES = {
   MemcachedTimeout: { min: 1, max: 60 * SECOND_MS },
   FileCacheSize: { min: 0, max: 64 * GIB },
   FileCacheMaxFileSize: { min: 0, max: GIB },
+  ContentDigestMaxSize: { min: 0, max: 1024 * GIB },
   FileCacheRevalidate: { min: 0, max: HOUR_MS },
 } as const satisfies Record<string, Range>;

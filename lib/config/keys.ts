@@ -201,6 +201,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   ReadChunkSize: field("readChunkSize", size(RANGES.ReadChunkSize)),
   DirectoryListing: field("directoryListing", bool),
   ContentDigest: field("contentDigest", bool),
+  ContentDigestMaxSize: field("contentDigestMax", size(RANGES.ContentDigestMaxSize)),
   WriteAccess: field("writeAccess", bool),
   PasswordFile: field("passwordFile", optionalPath),
   WritePaths: field("writePaths", listOf(isUrlPath, PATH_LIST)),

@@ -83,6 +83,8 @@ export interface Config {
   readonly directoryListing: boolean;
   /** [ContentDigest] */
   readonly contentDigest: boolean;
+  /** [ContentDigestMaxSize] bytes; larger files are sent without digests. */
+  readonly contentDigestMax: number;
   /** [WriteAccess] PUT/DELETE; requires passwordFile. */
   readonly writeAccess: boolean;
   /** [PasswordFile] ("" = none) */

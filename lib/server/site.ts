@@ -95,6 +95,7 @@ export function buildSite(
       maxRanges: config.maxRanges,
       cacheControl: config.cacheControl,
       contentDigest: config.contentDigest,
+      contentDigestMaxBytes: config.contentDigestMax,
       writeAccess: config.writeAccess,
       writePaths: config.writePaths,
       uploadPaths: config.uploadPaths,

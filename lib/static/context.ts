@@ -42,6 +42,8 @@ export interface StaticOptions {
   readonly cacheControl: ReadonlyArray<CacheControlRule>;
   /** Content-MD5 and Repr-Digest on full 200 responses. */
   readonly contentDigest: boolean;
+  /** Files larger than this get no digests (ContentDigestMaxSize). */
+  readonly contentDigestMaxBytes: number;
   /** PUT and DELETE under writePaths, with credentials. */
   readonly writeAccess: boolean;
   readonly writePaths: readonly string[];

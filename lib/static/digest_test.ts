@@ -83,3 +83,16 @@ Deno.test("Responder sends Content-MD5 and Repr-Digest on full 200 responses onl
   const plain = await off.responder.respond(request("GET", "/hello.txt"));
   assert.equal(field(plain, "Content-MD5"), undefined);
 });
+
+Deno.test("Responder sends no digest for a file over ContentDigestMaxSize, and never reads it", async () => {
+  const s = site({ contentDigest: true, contentDigestMaxBytes: 11 });
+  s.fs.file(`${ROOT}/hello.txt`, "hello world"); // 11 bytes: at the limit
+  s.fs.file(`${ROOT}/big.txt`, "hello world!"); // 12 bytes: over it
+  const small = await s.responder.respond(request("HEAD", "/hello.txt"));
+  assert.equal(field(small, "Content-MD5"), HELLO_MD5);
+  const big = await s.responder.respond(request("HEAD", "/big.txt"));
+  assert.equal(big.status, 200);
+  assert.equal(field(big, "Content-MD5"), undefined);
+  assert.equal(field(big, "Repr-Digest"), undefined);
+  assert.equal(s.fs.calls.filter((c) => c === `readFile ${ROOT}/big.txt`).length, 0);
+});

@@ -129,9 +129,6 @@ export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Arr
   return out;
 }
 
-/** Largest file that gets Content-MD5 / Repr-Digest (ContentDigest On). */
-export const DIGEST_MAX_BYTES = 16 * 1024 * 1024;
-
 /** The version the plan's Content-Length and validators describe. */
 function versionOf(rep: Representation): FileVersion {
   return { size: rep.info.size, mtimeMs: rep.info.mtimeMs };
@@ -219,9 +216,9 @@ async function withDigest(
   at: Root,
 ): Promise<ResponsePlan> {
   if (ctx.digests === null || plan.status !== 200 || plan.body.kind !== "file") return plan;
-  // Hashing reads the whole file before the first byte goes out: above DIGEST_MAX_BYTES the
+  // Hashing reads the whole file before the first byte goes out: above ContentDigestMaxSize the
   // response goes without digests rather than stall (and a HEAD never reads a large file).
-  if (rep.info.size > DIGEST_MAX_BYTES) return plan;
+  if (rep.info.size > ctx.options.contentDigestMaxBytes) return plan;
   const d = await ctx.digests.get(at.fs, rep.local, rep.etag, rep.info.size);
   return d === null ? plan : { ...plan, fields: [...plan.fields, ...digestFields(d)] };
 }

@@ -26,6 +26,7 @@ export const BASE_OPTIONS: StaticOptions = {
   maxRanges: 100,
   cacheControl: [],
   contentDigest: false,
+  contentDigestMaxBytes: 16 * 1024 * 1024,
   writeAccess: false,
   writePaths: ["/"],
   uploadPaths: [],
