@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
@@ -16,6 +16,7 @@ import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
+import { sweepOrphanUploads } from "./lib/server/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
@@ -186,6 +187,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     sessions: config.sessions,
     servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
   });
+  const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
   const pool: WorkerPool = new WorkerPool({
     size: config.workers,
     workerUrl: new URL("./lib/server/worker_main.ts", import.meta.url),
@@ -208,7 +210,11 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
       if (m.access !== "") logs.access(m.access);
       if (m.errorText !== "") logs.errorLines(m.errorText, m.stderrText);
     },
-    onEvent: (level, message) => logs.error(mainRecord(level, message)),
+    onEvent: (level, message) => {
+      logs.error(mainRecord(level, message));
+      // A worker that died may have left unfinished uploads: sweep once they are surely orphaned.
+      if (level === "crit") sweeper.later(2 * config.requestTimeoutMs);
+    },
   });
   try {
     await pool.start();
@@ -226,15 +232,59 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     ),
   );
   out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
+  sweeper.now();
   const signal = await new Promise<string>((res) => {
     for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => res(s));
   });
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
   board.stopping();
+  sweeper.stop();
   await pool.stop(config.shutdownGraceMs);
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
   return 0;
+}
+
+/**
+ * Sweeps for orphaned upload temp files (see upload_sweep.ts) in the folders writes can reach:
+ * at start and after a worker dies. Nothing to do when the server accepts no writes.
+ */
+function uploadSweeper(config: Config, note: (message: string) => void) {
+  const prefixes = [...(config.writeAccess ? config.writePaths : []), ...config.uploadPaths];
+  const folders = prefixes.map((p) => join(config.documentRoot, p));
+  const olderThanMs = 2 * config.requestTimeoutMs;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running = false;
+  const run = async () => {
+    if (folders.length === 0 || running) return;
+    running = true;
+    try {
+      const removed = await sweepOrphanUploads(folders, olderThanMs);
+      if (removed.length > 0) {
+        note(
+          `removed ${removed.length} unfinished upload file(s) left by an earlier crash, e.g. ` +
+            removed[0],
+        );
+      }
+    } finally {
+      running = false;
+    }
+  };
+  return {
+    now: () => void run(),
+    later(ms: number) {
+      if (timer === null && folders.length > 0) {
+        timer = setTimeout(() => {
+          timer = null;
+          void run();
+        }, ms);
+      }
+    },
+    stop() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+  };
 }
 
 async function main(): Promise<number> {

@@ -82,6 +82,7 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/body_writer.ts",
     "server/listener.ts",
     "server/site.ts",
+    "server/upload_sweep.ts",
     "server/worker_main.ts",
   ]);
   const io =

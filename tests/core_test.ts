@@ -503,3 +503,33 @@ Deno.test("a worker's crit line reaches error.log in order and is copied to stde
   assert.ok(crit >= 0 && info > crit, `crit line before the later 404 line:\n${lines.join("\n")}`);
   assertEquals(s.stderr().split("\n").filter((l) => l.includes("[core:crit]")).length, 1);
 });
+
+Deno.test("unfinished upload files left by a crash are removed at start, fresh ones kept", async () => {
+  const root = Deno.makeTempDirSync();
+  Deno.mkdirSync(join(root, "uploads"));
+  const orphan = join(root, "uploads", `.${crypto.randomUUID()}.upload`);
+  const fresh = join(root, "uploads", `.${crypto.randomUUID()}.upload`);
+  Deno.writeTextFileSync(orphan, "half a body");
+  Deno.writeTextFileSync(fresh, "an upload in progress in another instance");
+  const old = new Date(Date.now() - 10 * 60 * 1000);
+  Deno.utimeSync(orphan, old, old);
+  const s = await startServer({
+    conf: { DocumentRoot: root, UploadPaths: "/uploads", RequestTimeout: "60s" },
+  });
+  try {
+    const gone = () => {
+      try {
+        Deno.statSync(orphan);
+        return false;
+      } catch (e) {
+        return e instanceof Deno.errors.NotFound;
+      }
+    };
+    await eventually(gone, 5000, "the orphaned upload file removed");
+    assert.ok(Deno.statSync(fresh).isFile);
+  } finally {
+    assertEquals(await s.stop(), 0);
+    Deno.removeSync(root, { recursive: true });
+  }
+  assert.match(s.readLog("error.log"), /\[core:notice\].*removed 1 unfinished upload file/);
+});
