@@ -64,6 +64,9 @@ export function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** The answer for a batch sent whose outcome is unknown (see addCounts). */
+const NO_TOTALS: ReadonlyMap<string, number> = new Map();
+
 /** Memcached with an in-process fallback, background retry and bounded waits. */
 export class ResilientStore implements SessionBackend {
   readonly #o: ResilientOptions;
@@ -137,8 +140,11 @@ export class ResilientStore implements SessionBackend {
 
   /**
    * Add a counter batch.
-   * @returns the new totals, or null when the shared store is configured but away (the
-   *   caller keeps the batch and offers it again later)
+   * @returns the new totals; null when the store is known to be away or refused the batch
+   *   (the caller keeps it and offers it again later); no totals when the batch got no answer
+   *   in time: a stalled memcached may still apply some of its increments, and sending it again
+   *   would count those twice, so it is not offered again (a cluster total may come out low
+   *   after a stall, never high; the instance's own counts on the status page are unaffected)
    */
   async addCounts(batch: CounterBatch): Promise<ReadonlyMap<string, number> | null> {
     const p = this.#o.primary;
@@ -148,7 +154,10 @@ export class ResilientStore implements SessionBackend {
       return await bounded(p.addCounts(batch), this.#bgMs);
     } catch (e) {
       this.#fail(e);
-      return null;
+      // A store that refused or dropped the connection applied nothing it did not answer (or
+      // died and lost everything): offer the batch again. One that only failed to answer in
+      // time may still apply it: do not.
+      return e instanceof TimeoutError ? NO_TOTALS : null;
     }
   }
 

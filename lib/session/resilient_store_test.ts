@@ -160,3 +160,22 @@ Deno.test("ResilientStore without memcached uses memory: unknown sessions are mi
   assert.equal(await store.readCounts(5), null);
   store.close();
 });
+
+Deno.test("ResilientStore: a counter batch that got no answer in time is not offered again", async () => {
+  const { primary, store } = setup("ok");
+  store.start();
+  await until(() => store.status.state === "up");
+  primary.mode = "hang"; // sent, no answer: memcached may have applied some increments
+  const t = await store.addCounts(BATCH);
+  assert.notEqual(t, null, "null would make the caller send the batch again");
+  assert.equal(t?.size, 0);
+  assert.equal(store.status.state, "down");
+  assert.equal(await store.addCounts(BATCH), null, "known to be away: not sent, offer it again");
+  store.close();
+  const refused = setup("ok");
+  refused.store.start();
+  await until(() => refused.store.status.state === "up");
+  refused.primary.mode = "fail"; // refused: nothing applied, so it is offered again
+  assert.equal(await refused.store.addCounts(BATCH), null);
+  refused.store.close();
+});
