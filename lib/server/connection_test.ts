@@ -317,3 +317,26 @@ Deno.test("Connection answers nothing that arrives after it sent a 408", async (
   assertEquals(t.out.includes("HTTP/1.1 200"), false);
   assertEquals(log.map((l) => l.status), [408]);
 });
+
+Deno.test("Connection gives a pooled frame back when a field cannot be written", async () => {
+  const frames = new FramePool(1 << 20);
+  const data = enc.encode("hello");
+  const bad: ResponsePlan = {
+    status: 200,
+    fields: [["Content-Length", "5"]],
+    extraFields: [["X-Bad", "a\r\nInjected: 1"]],
+    body: { kind: "bytes", data },
+  };
+  const log: AccessRecord[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = new MemoryTransport(["GET /a HTTP/1.1\r\nHost: x\r\n\r\n"]);
+    const h = { ...hooks(log), frames, handle: () => bad };
+    await new Connection(t, { ip: "1", port: 1 }, SETTINGS, h).run();
+    assertEquals(t.out.includes("Injected"), false);
+  }
+  // The second and third responses borrowed a frame (the first made none); both came back,
+  // so one frame serves them all and the next borrower gets it again.
+  assertEquals(frames.bytes, 2048 + data.length);
+  assertEquals(frames.acquire(data) !== null, true);
+  assertEquals(frames.bytes, 2048 + data.length);
+});
