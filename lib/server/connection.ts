@@ -167,8 +167,8 @@ export class Connection implements InputBuffer {
    * Serve requests until the client or the server ends the connection. The common exchange (a
    * request without a body, a plan that is ready at once, a small body in memory) runs inside
    * this loop with one awaited read and one awaited write and no other promise: each async
-   * function between them cost a promise and microtask hops, measured at a third of a 1 KiB
-   * response's CPU time.
+   * function between them cost a promise and microtask hops (measured in one isolate, 1 KiB,
+   * sessions off: 95k -> 111k req/s when they went).
    */
   async run(): Promise<void> {
     try {
