@@ -24,6 +24,14 @@ export interface WriteOptions {
   readonly chunkSize: number;
 }
 
+/** `a` then `b` in one new buffer. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Write all of `data`, looping over partial writes. */
 export async function writeAll(t: Transport, data: Uint8Array): Promise<void> {
   let off = 0;
@@ -63,10 +71,7 @@ async function writeJoined(
   o: WriteOptions,
 ): Promise<void> {
   if (head.length + data.length <= o.coalesceBytes) {
-    const out = new Uint8Array(head.length + data.length);
-    out.set(head);
-    out.set(data, head.length);
-    await writeAll(t, out);
+    await writeAll(t, concatBytes(head, data));
   } else {
     await writeAll(t, head);
     await writeAll(t, data);

@@ -236,9 +236,9 @@ export class Connection implements InputBuffer {
       this.#responseStarted = true;
       this.#timedOut = true;
       const plan = this.#h.errorPlan(408, "GET");
-      const bytes = this.#headBytes(plan, false);
-      const send = plan.body.kind === "bytes" ? concat(bytes, plan.body.data) : bytes;
-      this.#log(null, 408, plan.body.kind === "bytes" ? plan.body.data.length : 0);
+      const data = plan.body.kind === "bytes" ? plan.body.data : null;
+      const send = this.#headBytes(plan, false, 1, data);
+      this.#log(null, 408, data?.length ?? 0);
       const timer = setTimeout(() => this.close(), 1000);
       writeAll(this.#t, send).catch(() => {}).finally(() => {
         clearTimeout(timer);
@@ -370,11 +370,11 @@ export class Connection implements InputBuffer {
   }
 
   /**
-   * Fill #out with the head and small body of `plan` (a pooled frame when one is free), as
-   * #send and #sendSmall would write them; #quickDone() follows the write.
+   * Start the response and fill #out with the head and small body of `plan` in one buffer (a
+   * pooled frame when one is free), for one write; #quickDone() follows the write.
    */
   #prepareQuick(
-    req: ServerRequest,
+    req: ServerRequest | null,
     plan: ResponsePlan,
     body: Uint8Array,
     keep: boolean,
@@ -498,21 +498,22 @@ export class Connection implements InputBuffer {
     keep: boolean,
     minor: number,
   ): Promise<void> {
+    const b = plan.body;
+    if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
+      // A small response that had to wait (a body, a plan not ready at once): built as on the
+      // quick path, written here.
+      this.#prepareQuick(req, plan, b.data, keep, minor);
+      try {
+        await writeAll(this.#t, this.#out!);
+      } finally {
+        this.#quickDone();
+      }
+      return;
+    }
     this.#responseStarted = true;
     // SendTimeout is an inactivity limit: #progress pushes the deadline after every write.
     this.#setPhase("writing", this.#s.sendTimeoutMs);
     if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
-    const b = plan.body;
-    if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
-      // The common small response: head and body in one buffer (a pooled frame when one is
-      // free), one write.
-      try {
-        await this.#sendSmall(plan, b.data, keep, minor);
-      } finally {
-        this.#log(req, plan.status, b.data.length);
-      }
-      return;
-    }
     const head = this.#headBytes(plan, keep, minor);
     let bytes = 0;
     let status = plan.status;
@@ -546,33 +547,6 @@ export class Connection implements InputBuffer {
     const data = alt.body.kind === "bytes" ? alt.body.data : null;
     await writeAll(this.#t, this.#headBytes(alt, keep && !alt.close, minor, data));
     return status;
-  }
-
-  async #sendSmall(
-    plan: ResponsePlan,
-    body: Uint8Array,
-    keep: boolean,
-    minor: number,
-  ): Promise<void> {
-    const frames = this.#h.frames;
-    const frame = frames?.acquire(body) ?? null;
-    if (frame !== null) {
-      try {
-        const extra = this.#extra(plan, keep, minor);
-        const start = this.#heads.writeBefore(
-          plan.status,
-          plan.fields,
-          extra,
-          plan.extraLines ?? null,
-          frame,
-          HEAD_ROOM,
-        );
-        if (start >= 0) return await writeAll(this.#t, frame.subarray(start));
-      } finally {
-        frames!.release(body, frame); // also when a field throws
-      }
-    }
-    await writeAll(this.#t, this.#headBytes(plan, keep, minor, body));
   }
 
   #extra(plan: ResponsePlan, keep: boolean, minor: number): ResponseFields {
@@ -656,13 +630,6 @@ export function rawRequestLine(buf: Uint8Array, start: number, end: number): str
   let s = "";
   for (let k = start; k < i; k++) s += String.fromCharCode(buf[k]!);
   return s;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function describe(e: unknown): string {

@@ -45,15 +45,9 @@ export class HeadCache {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
     const more = this.#extraBytes(extra);
-    const raw = lines?.length ?? 0;
-    const headLength = prefix.length + own.length + more.length + raw + 2;
+    const headLength = prefix.length + own.length + more.length + (lines?.length ?? 0) + 2;
     const out = new Uint8Array(headLength + (body?.length ?? 0));
-    out.set(prefix);
-    out.set(own, prefix.length);
-    put(out, more, prefix.length + own.length);
-    if (lines !== null) out.set(lines, headLength - 2 - raw);
-    out[headLength - 2] = 0x0d;
-    out[headLength - 1] = 0x0a;
+    layout(out, headLength, prefix, own, more, lines);
     if (body !== null) out.set(body, headLength);
     return out;
   }
@@ -73,17 +67,9 @@ export class HeadCache {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
     const more = this.#extraBytes(extra);
-    const raw = lines?.length ?? 0;
-    const length = prefix.length + own.length + more.length + raw + 2;
+    const length = prefix.length + own.length + more.length + (lines?.length ?? 0) + 2;
     if (length > end) return -1;
-    const at = end - length;
-    out.set(prefix, at);
-    out.set(own, at + prefix.length);
-    put(out, more, at + prefix.length + own.length);
-    if (lines !== null) out.set(lines, end - 2 - raw);
-    out[end - 2] = 0x0d;
-    out[end - 1] = 0x0a;
-    return at;
+    return layout(out, end, prefix, own, more, lines);
   }
 
   #prefix(status: number): Uint8Array {
@@ -120,6 +106,29 @@ export class HeadCache {
     }
     return b;
   }
+}
+
+/**
+ * Lay a head out in `out` so that it ends at `end`: prefix, own fields, extra fields, lines,
+ * CRLF. The caller has checked it fits; returns where it starts.
+ */
+function layout(
+  out: Uint8Array,
+  end: number,
+  prefix: Uint8Array,
+  own: Uint8Array,
+  more: Uint8Array | string,
+  lines: Uint8Array | null,
+): number {
+  const raw = lines?.length ?? 0;
+  const at = end - (prefix.length + own.length + more.length + raw + 2);
+  out.set(prefix, at);
+  out.set(own, at + prefix.length);
+  put(out, more, at + prefix.length + own.length);
+  if (lines !== null) out.set(lines, end - 2 - raw);
+  out[end - 2] = 0x0d;
+  out[end - 1] = 0x0a;
+  return at;
 }
 
 /** Copy bytes, or encode ASCII text, into `out` at `at`. */
