@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { IDLE_CASE_ID, MISSING_PATH, selectCases, WRK_CASES } from "./cases.ts";
 import { type Fixtures, makeFixtures, removeFixtures } from "./fixtures.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
-import { machineFacts, openFilesLimit } from "./proc.ts";
+import { clockTicks, machineFacts, openFilesLimit } from "./proc.ts";
 import { formatIdleTable, formatWrkTable, wrkWarnings } from "./report.ts";
 import { type Live, type LoopResult, runRounds } from "./rounds.ts";
 import { SERVERS, type StartContext } from "./servers.ts";
@@ -94,6 +94,7 @@ async function measure(c: Context): Promise<void> {
       opts: c.opts,
       wrk: c.tools.wrk,
       rangeScript: c.fixtures.rangeScript,
+      ticksPerSecond: await clockTicks(),
       log: note,
     });
     await stopAll(live);

@@ -1,5 +1,6 @@
 /**
- * Linux /proc readings: resident memory of a process tree, the open-files limit, machine facts.
+ * Linux /proc readings: resident memory and CPU time of a process tree, the open-files limit,
+ * machine facts.
  * The parsers are pure and exported for tests; the readers run `cat` (Linux only).
  * @module
  */
@@ -29,6 +30,26 @@ export function parseStatPpid(stat: string): number | null {
   if (close < 0) return null;
   const m = /^ \S+ (\d+) /.exec(stat.slice(close + 1));
   return m === null ? null : Number(m[1]);
+}
+
+/**
+ * CPU time from a /proc/<pid>/stat line, in clock ticks: the process's own (user + system, all
+ * its threads) and that of its children it has waited for (cutime + cstime).
+ * @param stat file text
+ * @returns the tick counts, or null when the text is not a stat line
+ * @example
+ * parseStatCpu("7 (sh) S 1 7 7 0 -1 0 0 0 0 0 12 3 400 50 20 0"); // { own: 15, children: 450 }
+ */
+export function parseStatCpu(stat: string): { own: number; children: number } | null {
+  const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
+  // Fields 3.. after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt
+  // cmajflt utime(14) stime(15) cutime(16) cstime(17).
+  const f = stat.slice(close + 1).trim().split(/\s+/);
+  const n = (i: number) => Number(f[i]);
+  const own = n(11) + n(12);
+  const children = n(13) + n(14);
+  return Number.isInteger(own) && Number.isInteger(children) ? { own, children } : null;
 }
 
 /**
@@ -85,6 +106,41 @@ export function descendants(root: number, ppids: ReadonlyMap<number, number>): n
     for (const [pid, ppid] of ppids) if (ppid === out[i]) out.push(pid);
   }
   return out;
+}
+
+/**
+ * Sum the CPU ticks of the processes `pids` from concatenated stat lines.
+ * @param stats one stat line per process
+ * @param pids the processes to count
+ * @returns ticks (user + system, all threads)
+ */
+export function sumCpuTicks(stats: string, pids: readonly number[]): number {
+  let ticks = 0;
+  for (const line of stats.split("\n")) {
+    const pid = /^(\d+) /.exec(line);
+    if (pid === null || !pids.includes(Number(pid[1]))) continue;
+    ticks += parseStatCpu(line)?.own ?? 0;
+  }
+  return ticks;
+}
+
+/** Clock ticks per second of /proc CPU times (USER_HZ; `getconf CLK_TCK`, 100 on Linux). */
+export async function clockTicks(): Promise<number> {
+  const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" }).output()
+    .catch(() => null);
+  const n = out === null ? NaN : Number(new TextDecoder().decode(out.stdout).trim());
+  return Number.isInteger(n) && n > 0 ? n : 100;
+}
+
+/**
+ * CPU time used so far by a process tree (nginx: master + workers; ours: one process whose
+ * workers are threads), in ticks.
+ * @param root pid of the top process
+ * @returns ticks
+ */
+export async function treeCpuTicks(root: number): Promise<number> {
+  const stats = await catProc("/proc/[0-9]*/stat");
+  return sumCpuTicks(stats, descendants(root, parsePpids(stats)));
 }
 
 /**

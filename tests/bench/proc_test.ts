@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { descendants, parseOpenFilesLimit, parsePpids, parseStatPpid, parseVmRss } from "./proc.ts";
+import {
+  descendants,
+  parseOpenFilesLimit,
+  parsePpids,
+  parseStatCpu,
+  parseStatPpid,
+  parseVmRss,
+  sumCpuTicks,
+  treeCpuTicks,
+} from "./proc.ts";
 
 Deno.test("parseVmRss() reads the VmRSS line in KiB", () => {
   assert.equal(
@@ -35,4 +44,41 @@ Deno.test("parseOpenFilesLimit() reads soft and hard limits", () => {
     { soft: 1024, hard: Infinity },
   );
   assert.equal(parseOpenFilesLimit("Max processes 1 1 processes"), null);
+});
+
+Deno.test("parseStatCpu() reads own (utime + stime) and waited-for children's ticks", () => {
+  const line = "7 (sh (x) y) S 1 7 7 0 -1 4194304 90 12 0 0 12 3 400 50 20 0 1 0 55";
+  assert.deepEqual(parseStatCpu(line), { own: 15, children: 450 });
+  assert.equal(parseStatCpu("7 (sh) S 1 7"), null);
+  assert.equal(parseStatCpu("nothing"), null);
+});
+
+Deno.test("sumCpuTicks() adds the listed processes only", () => {
+  const stats = [
+    "10 (nginx) S 1 10 10 0 -1 0 0 0 0 0 5 5 0 0 20 0",
+    "11 (nginx) S 10 10 10 0 -1 0 0 0 0 0 100 50 0 0 20 0",
+    "20 (other) S 1 20 20 0 -1 0 0 0 0 0 999 999 0 0 20 0",
+  ].join("\n");
+  assert.equal(sumCpuTicks(stats, [10, 11]), 160);
+});
+
+Deno.test("treeCpuTicks() counts the CPU time of a busy descendant", async () => {
+  // A real tree: an idle sh whose child spins. Only the child uses CPU.
+  const root = new Deno.Command("sh", {
+    args: ["-c", "sh -c 'while :; do :; done' & wait"],
+  }).spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await treeCpuTicks(root.pid);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await treeCpuTicks(root.pid);
+    // 500 ms of spinning is ~50 ticks at USER_HZ 100; leave room for a loaded machine.
+    assert.ok(after - before >= 10, `grew by ${after - before} ticks`);
+  } finally {
+    await new Deno.Command("pkill", { args: ["-KILL", "-P", String(root.pid)] }).output();
+    try {
+      root.kill("SIGKILL");
+    } catch { /* it ended with its child */ }
+    await root.status;
+  }
 });

@@ -53,13 +53,35 @@ export function renderTable(header: string[], rows: string[][], left: number): s
 }
 
 /**
- * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | p99 ratio.
- * `ratio` is the case's metric (req/s; MiB/s for the 10 MiB case) over nginx's.
+ * CPU microseconds per request with one decimal, or `-` when unmeasured.
+ * @param us microseconds
+ * @returns the text
+ */
+export function formatCpu(us: number | null): string {
+  return us === null || !Number.isFinite(us) ? "-" : us.toFixed(1);
+}
+
+/**
+ * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | p99 ratio | server and
+ * wrk CPU µs per request. `ratio` is the case's metric (req/s; MiB/s for the 10 MiB case) over
+ * nginx's. The CPU columns show where a ratio comes from on a machine whose cores the server
+ * shares with wrk.
  * @param rows summary rows
  * @returns the table text
  */
 export function formatWrkTable(rows: readonly WrkRow[]): string {
-  const header = ["case", "server", "req/s", "MiB/s", "p50", "p99", "ratio/nginx", "p99/nginx"];
+  const header = [
+    "case",
+    "server",
+    "req/s",
+    "MiB/s",
+    "p50",
+    "p99",
+    "ratio/nginx",
+    "p99/nginx",
+    "server us/req",
+    "wrk us/req",
+  ];
   const cells = rows.map((r) => [
     r.caseTitle,
     r.server,
@@ -69,6 +91,8 @@ export function formatWrkTable(rows: readonly WrkRow[]): string {
     formatLatency(r.p99Us),
     formatRatio(r.ratio),
     formatRatio(r.p99Ratio),
+    formatCpu(r.serverCpuUs),
+    formatCpu(r.wrkCpuUs),
   ]);
   return renderTable(header, cells, 2);
 }

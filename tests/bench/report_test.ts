@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  formatCpu,
   formatIdleTable,
   formatLatency,
   formatRatio,
@@ -20,6 +21,8 @@ function row(over: Partial<WrkRow>): WrkRow {
     bytesPerSec: 150 * 1024 * 1024,
     p50Us: 320,
     p99Us: 1200,
+    serverCpuUs: 8.649,
+    wrkCpuUs: 6.04,
     ratio: 1.4,
     p99Ratio: 0.5,
     non2xx3xx: 0,
@@ -42,6 +45,12 @@ Deno.test("formatRatio() prints two decimals or a dash", () => {
   assert.equal(formatRatio(Infinity), "-");
 });
 
+Deno.test("formatCpu() prints one decimal or a dash", () => {
+  assert.equal(formatCpu(8.649), "8.6");
+  assert.equal(formatCpu(null), "-");
+  assert.equal(formatCpu(NaN), "-");
+});
+
 Deno.test("renderTable() pads text left and numbers right under a rule", () => {
   const t = renderTable(["name", "n"], [["a", "10"], ["bbbbbb", "2"]], 1);
   assert.equal(t, "name   |  n\n-------+---\na      | 10\nbbbbbb |  2\n");
@@ -56,12 +65,13 @@ Deno.test("formatWrkTable() prints one line per row with MiB/s, latencies and ra
   const lines = t.trimEnd().split("\n");
   assert.equal(lines.length, 5);
   assert.match(lines[0] ?? "", /^case +\| server +\| +req\/s \| MiB\/s \| +p50 \|/);
+  assert.match(lines[0] ?? "", /\| server us\/req \| wrk us\/req$/);
   assert.match(
     lines[2] ?? "",
-    /\| ours +\| 140000 \| +150\.0 \| +320us \| +1\.20ms \| +1\.40 \| +0\.50$/,
+    /\| ours +\| 140000 \| +150\.0 \| +320us \| +1\.20ms \| +1\.40 \| +0\.50 \| +8\.6 \| +6\.0$/,
   );
-  assert.match(lines[3] ?? "", /\| 100000 \|.*\| +1\.00 \| +1\.00$/);
-  assert.match(lines[4] ?? "", /\| +2\.00s \|.*\| +- \| +-$/);
+  assert.match(lines[3] ?? "", /\| 100000 \|.*\| +1\.00 \| +1\.00 \|/);
+  assert.match(lines[4] ?? "", /\| +2\.00s \|.*\| +- \| +- \|/);
 });
 
 Deno.test("formatIdleTable() shows counts, RSS in MiB and KiB per connection", () => {

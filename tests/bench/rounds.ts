@@ -8,6 +8,7 @@ import { IDLE_CASE_ID, IDLE_PATH, RANGE_MIX, WRK_CASES, type WrkCase } from "./c
 import { fetchStatus } from "./http_probe.ts";
 import { runIdleCase } from "./idle.ts";
 import type { BenchOptions } from "./options.ts";
+import { treeCpuTicks } from "./proc.ts";
 import { type RunningServer, runsCase, type ServerDef } from "./servers.ts";
 import type { IdleRecord, WrkRecord } from "./summary.ts";
 import { runWrk, wrkArgs } from "./wrk.ts";
@@ -27,6 +28,8 @@ export interface LoopPlan {
   readonly opts: BenchOptions;
   readonly wrk: string;
   readonly rangeScript: string;
+  /** Clock ticks per second of /proc CPU times. */
+  readonly ticksPerSecond: number;
   /** Progress output. */
   readonly log: (line: string) => void;
 }
@@ -87,7 +90,9 @@ export async function warmUp(plan: LoopPlan): Promise<void> {
     const args = wrkArgs(c, { ...runOf(plan, running), seconds: 1 });
     const r = await runWrk(plan.wrk, args, 1);
     plan.log(
-      `warm-up ${def.label}: ${r instanceof Error ? r.message : `${Math.round(r.rps)} req/s`}`,
+      `warm-up ${def.label}: ${
+        r instanceof Error ? r.message : `${Math.round(r.result.rps)} req/s`
+      }`,
     );
   }
 }
@@ -131,15 +136,24 @@ async function idleTurn(plan: LoopPlan, l: Live, round: number): Promise<IdleRec
 
 async function wrkTurn(plan: LoopPlan, l: Live, c: WrkCase, round: number): Promise<WrkRecord> {
   const args = wrkArgs(c, runOf(plan, l.running));
+  const pid = l.running.proc.pid;
+  const before = await treeCpuTicks(pid);
   const r = await runWrk(plan.wrk, args, plan.opts.seconds);
+  const after = await treeCpuTicks(pid);
   const base = { round, caseId: c.id, serverId: l.def.id };
   if (r instanceof Error) {
     plan.log(`[round ${round}] ${c.title} ${l.def.label}: failed: ${r.message}`);
-    return { ...base, result: null, error: r.message };
+    return { ...base, result: null, cpu: null, error: r.message };
   }
-  const mib = (r.bytesPerSec / 1048576).toFixed(1);
-  plan.log(`[round ${round}] ${c.title} ${l.def.label}: ${Math.round(r.rps)} req/s ${mib} MiB/s`);
-  return { ...base, result: r, error: null };
+  const hz = plan.ticksPerSecond;
+  const cpu = r.wrkCpuTicks === null || after < before
+    ? null
+    : { serverS: (after - before) / hz, wrkS: r.wrkCpuTicks / hz };
+  const mib = (r.result.bytesPerSec / 1048576).toFixed(1);
+  plan.log(
+    `[round ${round}] ${c.title} ${l.def.label}: ${Math.round(r.result.rps)} req/s ${mib} MiB/s`,
+  );
+  return { ...base, result: r.result, cpu, error: null };
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {

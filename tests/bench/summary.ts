@@ -14,6 +14,12 @@ export interface WrkRecord {
   readonly serverId: string;
   /** The numbers, or null when the run failed. */
   readonly result: WrkResult | null;
+  /**
+   * CPU seconds the server (its whole process tree) and wrk used during the run, or null when
+   * they could not be read. Both share the machine's CPUs, so a server that costs wrk more work
+   * per response (e.g. longer heads) lowers its own req/s.
+   */
+  readonly cpu: { readonly serverS: number; readonly wrkS: number } | null;
   /** Why the run failed, or null. */
   readonly error: string | null;
 }
@@ -44,6 +50,10 @@ export interface WrkRow {
   readonly bytesPerSec: number;
   readonly p50Us: number;
   readonly p99Us: number;
+  /** Server CPU time per completed request, µs (median over rounds), or null if unmeasured. */
+  readonly serverCpuUs: number | null;
+  /** wrk's CPU time per completed request, µs (median over rounds), or null if unmeasured. */
+  readonly wrkCpuUs: number | null;
   /** This row's metric (req/s, or bytes/s for "mbps" cases) over nginx's; null without nginx. */
   readonly ratio: number | null;
   /** This row's p99 over nginx's p99. */
@@ -92,10 +102,19 @@ function ratio(a: number, b: number | undefined): number | null {
 
 type BaseRow = Omit<WrkRow, "ratio" | "p99Ratio">;
 
-function wrkRow(c: WrkCase, s: ServerLabel, results: WrkResult[]): BaseRow {
+function wrkRow(c: WrkCase, s: ServerLabel, runs: readonly WrkRecord[]): BaseRow {
+  const results = runs.flatMap((r) => (r.result === null ? [] : [r.result]));
   const m = (f: (r: WrkResult) => number) => median(results.map(f));
   const errs = (r: WrkResult) =>
     r.socketErrors.connect + r.socketErrors.read + r.socketErrors.write + r.socketErrors.timeout;
+  const perRequest = (f: (cpu: NonNullable<WrkRecord["cpu"]>) => number) => {
+    const us = runs.flatMap((r) =>
+      r.result === null || r.cpu === null || r.result.requests === 0
+        ? []
+        : [f(r.cpu) * 1e6 / r.result.requests]
+    );
+    return us.length === 0 ? null : median(us);
+  };
   return {
     caseId: c.id,
     caseTitle: c.title,
@@ -106,6 +125,8 @@ function wrkRow(c: WrkCase, s: ServerLabel, results: WrkResult[]): BaseRow {
     bytesPerSec: m((r) => r.bytesPerSec),
     p50Us: m((r) => r.p50Us),
     p99Us: m((r) => r.p99Us),
+    serverCpuUs: perRequest((cpu) => cpu.serverS),
+    wrkCpuUs: perRequest((cpu) => cpu.wrkS),
     non2xx3xx: results.reduce((n, r) => n + r.non2xx3xx, 0),
     socketErrors: results.reduce((n, r) => n + errs(r), 0),
   };
@@ -127,8 +148,7 @@ export function summarizeWrk(
   for (const c of cases) {
     const base = servers.map((s): BaseRow | null => {
       const got = records.filter((r) => r.caseId === c.id && r.serverId === s.id);
-      const results = got.flatMap((r) => (r.result === null ? [] : [r.result]));
-      return results.length === 0 ? null : wrkRow(c, s, results);
+      return got.some((r) => r.result !== null) ? wrkRow(c, s, got) : null;
     }).filter((r) => r !== null);
     const ref = base.find((r) => r.serverId === BASELINE_ID);
     const metric = (r: BaseRow) => (c.metric === "mbps" ? r.bytesPerSec : r.rps);

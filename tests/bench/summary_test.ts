@@ -25,8 +25,14 @@ function result(rps: number, over: Partial<WrkResult> = {}): WrkResult {
   };
 }
 
-function rec(round: number, caseId: string, serverId: string, r: WrkResult | null): WrkRecord {
-  return { round, caseId, serverId, result: r, error: r === null ? "failed" : null };
+function rec(
+  round: number,
+  caseId: string,
+  serverId: string,
+  r: WrkResult | null,
+  cpu: WrkRecord["cpu"] = null,
+): WrkRecord {
+  return { round, caseId, serverId, result: r, cpu, error: r === null ? "failed" : null };
 }
 
 Deno.test("median() takes the middle value or the mean of the two middle values", () => {
@@ -57,6 +63,25 @@ Deno.test("summarizeWrk() takes medians over rounds and ratios to nginx", () => 
   assert.equal(ours?.socketErrors, 3);
   assert.equal(nginx?.rounds, 1);
   assert.equal(nginx?.ratio, 1);
+  assert.equal(ours?.serverCpuUs, null, "no CPU readings: no CPU columns");
+});
+
+Deno.test("summarizeWrk() gives server and wrk CPU per request, medians over measured rounds", () => {
+  const rows = summarizeWrk(
+    [
+      // 1000 requests each: 8 ms of server CPU = 8 µs per request.
+      rec(1, "1k-c50", "ours", result(200), { serverS: 0.008, wrkS: 0.006 }),
+      rec(2, "1k-c50", "ours", result(200), { serverS: 0.010, wrkS: 0.005 }),
+      rec(3, "1k-c50", "ours", result(200), null),
+      rec(4, "1k-c50", "ours", result(200), { serverS: 0.012, wrkS: 0.007 }),
+      rec(5, "1k-c50", "ours", null),
+    ],
+    WRK_CASES.slice(0, 1),
+    SERVERS,
+  );
+  const ours = rows[0];
+  assert.ok(Math.abs((ours?.serverCpuUs ?? 0) - 10) < 1e-9);
+  assert.ok(Math.abs((ours?.wrkCpuUs ?? 0) - 6) < 1e-9);
 });
 
 Deno.test("summarizeWrk() judges the 10 MiB case by bytes per second", () => {

@@ -4,6 +4,7 @@
  */
 
 import type { WrkCase } from "./cases.ts";
+import { parseStatCpu } from "./proc.ts";
 import { parseWrkOutput, type WrkResult } from "./wrk_output.ts";
 
 /** What one wrk run needs beyond the case. */
@@ -35,34 +36,71 @@ export function wrkArgs(c: WrkCase, run: WrkRun): string[] {
   return args;
 }
 
+/** A finished wrk run. */
+export interface WrkDone {
+  readonly result: WrkResult;
+  /** CPU time wrk used (user + system, all threads), in clock ticks; null if unreadable. */
+  readonly wrkCpuTicks: number | null;
+}
+
+/** Marks the line the wrapper shell prints after wrk's report. */
+const CPU_MARK = "\n@@wrk-cpu ";
+
 /**
- * Run wrk and parse its report. wrk stops by itself after `-d`; a hung wrk is killed after
- * `-d` plus 30 s so a broken server cannot stall the bench.
+ * Split the wrapper's output: wrk's report, then the shell's own stat line, whose children
+ * fields hold the CPU time of wrk (waited for by then).
+ * @param text stdout of the wrapper
+ * @returns wrk's text and its CPU ticks (null when the line is missing)
+ */
+export function splitCpuLine(text: string): { report: string; ticks: number | null } {
+  const at = text.lastIndexOf(CPU_MARK);
+  if (at < 0) return { report: text, ticks: null };
+  const cpu = parseStatCpu(text.slice(at + CPU_MARK.length));
+  return { report: text.slice(0, at + 1), ticks: cpu === null ? null : cpu.children };
+}
+
+/**
+ * Run wrk and parse its report. wrk runs under `sh`, which prints its own /proc stat line once
+ * wrk has exited: wrk shares the CPUs with the server, so its CPU time is part of the picture.
+ * wrk stops by itself after `-d`; a hung wrk is killed after `-d` plus 30 s so a broken server
+ * cannot stall the bench.
  * @param bin path of wrk
  * @param args from {@link wrkArgs}
  * @param seconds the `-d` value, for the watchdog
- * @returns the parsed numbers, or an Error with wrk's stderr
+ * @returns the parsed numbers and wrk's CPU time, or an Error with wrk's stderr
  */
 export async function runWrk(
   bin: string,
   args: readonly string[],
   seconds: number,
-): Promise<WrkResult | Error> {
-  const child = new Deno.Command(bin, { args: [...args], stdout: "piped", stderr: "piped" })
-    .spawn();
+): Promise<WrkDone | Error> {
+  const script = `"$0" "$@"; s=$?; printf '${
+    CPU_MARK.slice(1)
+  }%s\\n' "$(cat /proc/$$/stat)"; exit $s`;
+  const child = new Deno.Command("sh", {
+    args: ["-c", script, bin, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
   const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    // wrk first (a child of the shell), then the shell.
+    new Deno.Command("pkill", { args: ["-KILL", "-P", String(child.pid)] }).output()
+      .catch(() => null)
+      .finally(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      });
   }, (seconds + 30) * 1000);
   try {
     const out = await child.output();
-    const text = new TextDecoder().decode(out.stdout);
+    const { report, ticks } = splitCpuLine(new TextDecoder().decode(out.stdout));
     if (!out.success) {
-      const why = new TextDecoder().decode(out.stderr).trim() || text.trim();
+      const why = new TextDecoder().decode(out.stderr).trim() || report.trim();
       return new Error(`wrk ${args.join(" ")} failed (exit ${out.code}): ${why}`);
     }
-    return parseWrkOutput(text);
+    const result = parseWrkOutput(report);
+    return result instanceof Error ? result : { result, wrkCpuTicks: ticks };
   } finally {
     clearTimeout(timer);
   }

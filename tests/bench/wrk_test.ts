@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runWrk, splitCpuLine } from "./wrk.ts";
+
+const REPORT = `Running 1s test @ http://127.0.0.1:18555/
+  1 threads and 2 connections
+  Latency Distribution
+     50%    0.91ms
+     75%    1.34ms
+     90%    2.76ms
+     99%    6.64ms
+  1981 requests in 1.10s, 0.98MB read
+Requests/sec:   1799.76
+Transfer/sec:      0.89MB
+`;
+
+Deno.test("splitCpuLine() separates wrk's report from the shell's stat line", () => {
+  const stat = "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 1 0 245 31 20 0 1 0 5";
+  assert.deepEqual(splitCpuLine(`${REPORT}@@wrk-cpu ${stat}\n`), { report: REPORT, ticks: 276 });
+  assert.deepEqual(splitCpuLine(REPORT), { report: REPORT, ticks: null });
+});
+
+Deno.test("runWrk() returns the parsed report and the CPU time the wrk process used", async () => {
+  // A stand-in for wrk: spins for 0.4 s (in a child, as wrk's threads would), then reports.
+  const dir = await Deno.makeTempDir();
+  try {
+    const fake = join(dir, "wrk");
+    await Deno.writeTextFile(
+      fake,
+      `#!/bin/sh\ntimeout 0.4 sh -c 'while :; do :; done'\ncat <<'END'\n${REPORT}END\n`,
+    );
+    await Deno.chmod(fake, 0o755);
+    const r = await runWrk(fake, ["-t1", "http://127.0.0.1:1/"], 1);
+    if (r instanceof Error) throw r;
+    assert.equal(r.result.requests, 1981);
+    assert.ok((r.wrkCpuTicks ?? 0) >= 10, `wrk CPU ${r.wrkCpuTicks} ticks`);
+
+    await Deno.writeTextFile(fake, "#!/bin/sh\necho 'unable to connect' >&2\nexit 1\n");
+    const failed = await runWrk(fake, ["x"], 1);
+    assert.ok(failed instanceof Error);
+    assert.match(failed.message, /exit 1\): unable to connect/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
