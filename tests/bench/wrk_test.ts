@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runWrk, splitCpuLine } from "./wrk.ts";
-
-const REPORT = `Running 1s test @ http://127.0.0.1:18555/
-  1 threads and 2 connections
-  Latency Distribution
-     50%    0.91ms
-     75%    1.34ms
-     90%    2.76ms
-     99%    6.64ms
-  1981 requests in 1.10s, 0.98MB read
-Requests/sec:   1799.76
-Transfer/sec:      0.89MB
-`;
+import { REPORT_404 as REPORT } from "./wrk_samples.ts";
 
 Deno.test("splitCpuLine() separates wrk's report from the shell's stat line", () => {
   const stat = "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 1 0 245 31 20 0 1 0 5";
