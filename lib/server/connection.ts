@@ -18,6 +18,7 @@ import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
 import { BeforeHeadError, type Transport, writeAll, writeResponse } from "./body_writer.ts";
 import { FramePool, HEAD_ROOM } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
+import type { Slotted } from "./slot_list.ts";
 
 const NO_FIELDS: ResponseFields = [];
 const RETRY_SOON: ResponseFields = [["Retry-After", "1"]];
@@ -98,7 +99,9 @@ const COALESCE_BYTES = 65536;
 const QUICK = Symbol("quick");
 
 /** Drives one connection until it closes. */
-export class Connection implements InputBuffer {
+export class Connection implements InputBuffer, Slotted {
+  /** Index in the worker's list of open connections (see slot_list.ts). */
+  slot = -1;
   buf: Uint8Array = spareBuffers.pop() ?? new Uint8Array(INITIAL_BUFFER);
   start = 0;
   end = 0;

@@ -20,6 +20,7 @@ import { HeadCache } from "./head_cache.ts";
 import { WorkerFeatures } from "./features.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
 import { buildSite, type Site } from "./site.ts";
+import { SlotList } from "./slot_list.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
@@ -34,7 +35,7 @@ let id = 0;
 let clock = Date.now();
 let listener: Deno.Listener | null = null;
 let draining = false;
-const connections = new Set<Connection>();
+const connections = new SlotList<Connection>();
 let accessBuf = "";
 /** Error-log lines formatted here, appended as they are by the main thread. */
 let errorText = "";
@@ -227,7 +228,7 @@ function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap
 
 function sweep(): void {
   const now = clock = Date.now();
-  for (const c of connections) if (c.deadline <= now) c.onTimeout();
+  for (const c of connections.snapshot()) if (c.deadline <= now) c.onTimeout();
 }
 
 async function stop(graceMs: number): Promise<void> {
@@ -237,10 +238,10 @@ async function stop(graceMs: number): Promise<void> {
   } catch { /* already closed */ }
   const until = Date.now() + graceMs;
   while (connections.size > 0 && Date.now() < until) {
-    for (const c of connections) if (c.idle) c.close();
+    for (const c of connections.snapshot()) if (c.idle) c.close();
     await new Promise((r) => setTimeout(r, 20));
   }
-  for (const c of connections) c.close();
+  for (const c of connections.snapshot()) c.close();
   await features?.stop(stats());
   flushLogs();
   post({ type: "stopped", id });
