@@ -1,11 +1,14 @@
 /**
- * Memoized plans for the common request: an unconditional GET or HEAD of a small file, whole or
- * a range of it (keyed by the Range value; a multipart answer keeps its boundary). The
- * plan (with its header fields, serialized once by HeadCache, and the body bytes from the file
- * cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat for,
- * so an edit shows up within that interval either way (the file cache remembers "not found"
- * for as long, so a memoized 404 is no staler). Requests with validators or If-Range, and
- * answers other than 200, 206 and 404, go through the responder each time.
+ * Memoized plans for the common request: a GET or HEAD of a small file, whole or a range of it
+ * (keyed by the Range value; a multipart answer keeps its boundary), unconditional or
+ * revalidating with If-None-Match / If-Modified-Since (keyed by their values: a browser that
+ * reloads a page asks the same question about the same file version, and gets the memoized 304).
+ * The plan (with its header fields, serialized once by HeadCache, and the body bytes from the
+ * file cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat
+ * for, so an edit shows up within that interval either way (the file cache remembers "not
+ * found" for as long, so a memoized 404 is no staler). Requests with If-Match,
+ * If-Unmodified-Since or If-Range, and answers other than 200, 206, 304 and 404, go through the
+ * responder each time.
  * @module
  */
 
@@ -13,16 +16,26 @@ import type { FieldList } from "../http/headers.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 
 /**
- * Request fields whose presence makes the answer depend on more than the target (Range is part
- * of the key instead: a given range of a given file version always gets the same answer).
+ * Request fields whose presence keeps a request out of the memo: preconditions that guard a
+ * write or a range against a changed file are checked against the file each time. Range,
+ * If-None-Match and If-Modified-Since are part of the key instead: for a given file version,
+ * the same value always gets the same answer (their evaluation does not read the clock).
  */
-const VARYING = [
-  "if-match",
-  "if-none-match",
-  "if-modified-since",
-  "if-unmodified-since",
-  "if-range",
-];
+const UNMEMOIZED = ["if-match", "if-unmodified-since", "if-range"];
+
+/** The letter that marks a field's value in a key, or null for a field that is not keyed. */
+function keyMark(name: string): string | null {
+  switch (name) {
+    case "range":
+      return "R";
+    case "if-none-match":
+      return "N";
+    case "if-modified-since":
+      return "M";
+    default:
+      return null;
+  }
+}
 
 /** Fraction of the lifetime after which a used entry is planned again in the background. */
 const REFRESH_AT = 0.75;
@@ -76,25 +89,29 @@ export class ResponseMemo {
   /** The key for a request, or null when it must not be memoized. */
   key(req: MemoRequest): string | null {
     if (req.method !== "GET" && req.method !== "HEAD") return null;
-    const names = req.headers.names;
-    let range: string | undefined;
+    const { names, values } = req.headers;
+    let keyed = "";
+    let seen = "";
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      if (name === "range") {
-        if (range !== undefined) return null; // two Range fields: let the responder judge
-        range = req.headers.values[i]!;
-      } else if (VARYING.includes(name)) return null;
+      const mark = keyMark(name);
+      if (mark !== null) {
+        // The same field twice: let the responder judge (list rules, or an invalid request).
+        if (seen.includes(mark)) return null;
+        seen += mark;
+        keyed += `\r${mark}${values[i]!}`;
+      } else if (UNMEMOIZED.includes(name)) return null;
     }
     const ae = req.headers.get("accept-encoding");
     // The commonest key is the target itself: no string to build, and an interned target has
     // its hash cached. Other keys hold spaces, which a target never does, so none collide;
-    // field values hold no CR or LF, so the parts after "\n" (Accept-Encoding) and "\r"
-    // (Range) cannot be confused either.
-    if (ae === undefined && range === undefined && req.method === "GET" && req.versionMinor !== 0) {
+    // field values hold no CR or LF, so the parts after "\n" (Accept-Encoding) and each "\r"
+    // (a keyed field, named by its letter) cannot be confused either. Keyed fields are added in
+    // arrival order, which is part of the question asked; the answer does not depend on it.
+    if (ae === undefined && keyed === "" && req.method === "GET" && req.versionMinor !== 0) {
       return req.target;
     }
-    if (range !== undefined) return `${this.#baseKey(req, ae)}\r${range}`;
-    return this.#baseKey(req, ae);
+    return keyed === "" ? this.#baseKey(req, ae) : this.#baseKey(req, ae) + keyed;
   }
 
   #baseKey(req: MemoRequest, ae: string | undefined): string {
@@ -121,8 +138,9 @@ export class ResponseMemo {
   }
 
   /**
-   * Keep a plan when it is a 200, 206 or 404 whose body is in memory (or absent, for HEAD). A 404's
-   * error.log note is part of the plan, so it is still logged for every request.
+   * Keep a plan when it is a 200, 206, 304 or 404 whose body is in memory (or absent, for HEAD
+   * and 304). A 404's error.log note is part of the plan, so it is still logged for every
+   * request.
    */
   offer(
     key: string,
@@ -135,7 +153,9 @@ export class ResponseMemo {
     // and a newer plan took its place meanwhile, the older successor must not overwrite it.
     if (replacing !== null && this.#entries.get(key) !== replacing) return false;
     const st = plan.status;
-    if (this.#o.ttlMs <= 0 || (st !== 200 && st !== 206 && st !== 404)) return false;
+    if (this.#o.ttlMs <= 0 || (st !== 200 && st !== 206 && st !== 304 && st !== 404)) {
+      return false;
+    }
     if (plan.status === 200 && plan.note !== undefined) return false;
     if (plan.extraFields !== undefined && plan.extraFields.length > 0) return false;
     if (plan.extraLines !== undefined) return false;

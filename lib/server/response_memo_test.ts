@@ -37,15 +37,15 @@ Deno.test("memoized() reuses a 200 in-memory plan for the revalidation interval"
   assertEquals(s.calls(), 2);
 });
 
-Deno.test("memoized() never memoizes conditional requests, other errors, or big bodies", async () => {
+Deno.test("memoized() never memoizes write preconditions, If-Range, other errors, or big bodies", async () => {
   const s = setup((r) =>
     r.target === "/500"
       ? bytesPlan(500, "no")
       : bytesPlan(200, r.target === "/big" ? "x".repeat(11) : "ok")
   );
   for (
-    const h of [["if-none-match", '"x"'], ["if-range", '"x"'], [
-      "if-modified-since",
+    const h of [["if-match", '"x"'], ["if-range", '"x"'], [
+      "if-unmodified-since",
       "x",
     ]] as Array<[string, string]>
   ) {
@@ -60,6 +60,36 @@ Deno.test("memoized() never memoizes conditional requests, other errors, or big 
   await s.handle(req("POST", "/a"));
   await s.handle(req("POST", "/a"));
   assertEquals(s.calls(), 12);
+});
+
+Deno.test("memoized() keeps 304s and revalidation answers apart by validator value", async () => {
+  const notModified: ResponsePlan = {
+    status: 304,
+    fields: [["ETag", '"v1"']],
+    body: { kind: "none" },
+  };
+  const s = setup((r) => {
+    const inm = (r as ReturnType<typeof req>).headers.get("if-none-match");
+    const ims = (r as ReturnType<typeof req>).headers.get("if-modified-since");
+    return inm === '"v1"' || (inm === undefined && ims !== undefined)
+      ? notModified
+      : bytesPlan(200, "v1");
+  });
+  const a = await s.handle(req("GET", "/a", ["if-none-match", '"v1"']));
+  const b = await s.handle(req("GET", "/a", ["if-none-match", '"v1"']));
+  assertEquals(a.status, 304);
+  assertEquals(a === b, true);
+  assertEquals(s.calls(), 1);
+  const c = await s.handle(req("GET", "/a", ["if-none-match", '"v0"']));
+  assertEquals(c.status, 200);
+  assertEquals(s.calls(), 2);
+  await s.handle(req("GET", "/a", ["if-modified-since", "Sun, 22 Nov 2026 10:00:00 GMT"]));
+  await s.handle(req("GET", "/a", ["if-modified-since", "Sun, 22 Nov 2026 10:00:00 GMT"]));
+  assertEquals(s.calls(), 3);
+  // Two If-None-Match fields: the responder combines them; not memoized.
+  await s.handle(req("GET", "/a", ["if-none-match", '"v1"'], ["if-none-match", '"v2"']));
+  await s.handle(req("GET", "/a", ["if-none-match", '"v1"'], ["if-none-match", '"v2"']));
+  assertEquals(s.calls(), 5);
 });
 
 Deno.test("memoized() keys by method and Accept-Encoding, is bounded, and PUT/DELETE clear it", async () => {
@@ -109,9 +139,19 @@ Deno.test("ResponseMemo.key() gives every kind of request its own key", () => {
     memo.key(req("HEAD", "/a", ["range", "bytes=0-1"])),
     memo.key(req("GET", "/a", ["range", "bytes=0-2"])),
     memo.key(req("GET", "/a", ["accept-encoding", "gzip"], ["range", "bytes=0-1"])),
+    // The same value in different fields is a different question.
+    memo.key(req("GET", "/a", ["if-none-match", "bytes=0-1"])),
+    memo.key(req("GET", "/a", ["if-modified-since", "bytes=0-1"])),
+    memo.key(req("GET", "/a", ["if-none-match", '"x"'])),
+    memo.key(req("GET", "/a", ["if-none-match", '"x"'], ["range", "bytes=0-1"])),
   ];
   assertEquals(keys.every((k) => k !== null), true);
   assertEquals(new Set(keys).size, keys.length);
+  // Fields that are not part of a key leave it alone, names of Object.prototype members too.
+  assertEquals(
+    memo.key(req("GET", "/a", ["constructor", "x"], ["__proto__", "y"], ["tostring", "z"])),
+    memo.key(req("GET", "/a")),
+  );
 });
 
 Deno.test("memoized() plans a hot key again in the background before it expires", async () => {
