@@ -332,6 +332,43 @@ Deno.test("an edited file is served fresh within FileCacheRevalidate", async () 
   });
 });
 
+Deno.test("a revalidating client gets 304 until the file changes, then the new bytes", async () => {
+  await withServer(async (s) => {
+    const path = join(s.root, "reval.txt");
+    Deno.writeTextFileSync(path, "version one");
+    const get = (extra = "") =>
+      rawExchange(
+        s.port,
+        `GET /reval.txt HTTP/1.1\r\nHost: a\r\n${extra}Connection: close\r\n\r\n`,
+      );
+    const first = await get();
+    const etag = /^ETag: (.+)\r$/m.exec(first)?.[1];
+    const modified = /^Last-Modified: (.+)\r$/m.exec(first)?.[1];
+    assert.ok(etag !== undefined && modified !== undefined, first);
+    // Asked again and again (the answer is memoized): 304, validators, no body.
+    for (const ask of [`If-None-Match: ${etag}\r\n`, `If-Modified-Since: ${modified}\r\n`]) {
+      for (let i = 0; i < 3; i++) {
+        const r = await get(ask);
+        assert.match(r, /^HTTP\/1\.1 304 Not Modified\r\n/);
+        assert.ok(r.includes(`ETag: ${etag}\r\n`), r);
+        assertEquals(r.endsWith("\r\n\r\n"), true, "no body after the head");
+      }
+    }
+    // A validator that does not match gets the whole file.
+    assertEquals(bodyOf(await get('If-None-Match: "other"\r\n')), "version one");
+    Deno.writeTextFileSync(path, "version two, longer");
+    const t0 = Date.now();
+    let r = "";
+    while (Date.now() - t0 < 3000) {
+      r = await get(`If-None-Match: ${etag}\r\n`);
+      if (r.startsWith("HTTP/1.1 200")) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assertEquals(bodyOf(r), "version two, longer");
+    assert.ok(Date.now() - t0 <= 1500, `seen after ${Date.now() - t0} ms (FileCacheRevalidate 1s)`);
+  });
+});
+
 Deno.test("every response to a request without a valid cookie carries a new session", async () => {
   await withServer(async (s) => {
     // Even on one connection: behind a reverse proxy, one connection carries many users.

@@ -357,10 +357,10 @@ export class Connection implements InputBuffer, Slotted {
     );
     const planned = this.#plan(req);
     if (body === null && !(planned instanceof Promise)) {
-      const b = planned.body;
-      if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
+      const data = smallBody(planned);
+      if (data !== null) {
         const keep = this.#keepAlive(head, planned) && !this.#h.draining();
-        this.#prepareQuick(req, planned, b.data, keep, head.versionMinor);
+        this.#prepareQuick(req, planned, data, keep, head.versionMinor);
         return QUICK;
       }
     }
@@ -501,11 +501,11 @@ export class Connection implements InputBuffer, Slotted {
     keep: boolean,
     minor: number,
   ): Promise<void> {
-    const b = plan.body;
-    if (b.kind === "bytes" && b.data.length <= COALESCE_BYTES) {
+    const data = smallBody(plan);
+    if (data !== null) {
       // A small response that had to wait (a body, a plan not ready at once): built as on the
       // quick path, written here.
-      this.#prepareQuick(req, plan, b.data, keep, minor);
+      this.#prepareQuick(req, plan, data, keep, minor);
       try {
         await writeAll(this.#t, this.#out!);
       } finally {
@@ -633,6 +633,17 @@ export function rawRequestLine(buf: Uint8Array, start: number, end: number): str
   let s = "";
   for (let k = start; k < i; k++) s += String.fromCharCode(buf[k]!);
   return s;
+}
+
+/**
+ * The body of a plan that goes out in one write with its head: bytes up to COALESCE_BYTES, or
+ * none at all (a 304, a HEAD, a 204) as the shared empty array, whose frames all such answers
+ * share. Null for anything else (a file, a stream, a multipart).
+ */
+function smallBody(plan: ResponsePlan): Uint8Array | null {
+  const b = plan.body;
+  if (b.kind === "none") return NO_BYTES;
+  return b.kind === "bytes" && b.data.length <= COALESCE_BYTES ? b.data : null;
 }
 
 function describe(e: unknown): string {
