@@ -45,6 +45,12 @@ export const BENCH_FILES: readonly BenchFile[] = [
   { name: "range.bin", size: 200 * KIB },
 ];
 
+/**
+ * Modification time given to every generated file, so a revalidation case can send the exact
+ * Last-Modified date (nginx's default `if_modified_since exact` answers 304 only to that).
+ */
+export const FILE_MTIME = new Date("2026-01-01T00:00:00Z");
+
 /** Target that exists nowhere: the 404 storm. */
 export const MISSING_PATH = "/missing/nothing-here.html";
 
@@ -84,6 +90,13 @@ export const WRK_CASES: readonly WrkCase[] = [
     headers: ["Connection: close"],
   }),
   wrkCase({ id: "404-c50", title: "404 storm c50", path: MISSING_PATH, expectStatus: 404 }),
+  wrkCase({
+    id: "304-c50",
+    title: "1 KiB revalidated (304) c50",
+    path: "/1k.html",
+    headers: [`If-Modified-Since: ${FILE_MTIME.toUTCString()}`],
+    expectStatus: 304,
+  }),
   wrkCase({
     id: "range-c50",
     title: "Range mix c50",

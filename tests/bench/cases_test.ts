@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { BENCH_FILES, offsetBytes, rangeMixScript, selectCases, WRK_CASES } from "./cases.ts";
+import {
+  BENCH_FILES,
+  FILE_MTIME,
+  offsetBytes,
+  rangeMixScript,
+  selectCases,
+  WRK_CASES,
+} from "./cases.ts";
 
 Deno.test("offsetBytes() writes each 16-byte row as its zero-padded offset and a newline", () => {
   const b = new TextDecoder().decode(offsetBytes(40));
@@ -25,6 +32,12 @@ Deno.test("WRK_CASES have unique ids and every requested file exists or is the 4
   for (const c of WRK_CASES) {
     assert.equal(names.includes(c.path), c.expectStatus !== 404, c.id);
   }
+});
+
+Deno.test("the revalidation case sends the generated files' exact Last-Modified date", () => {
+  const c = WRK_CASES.find((x) => x.id === "304-c50");
+  assert.deepEqual(c?.headers, [`If-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT`]);
+  assert.equal(FILE_MTIME.getTime() % 1000, 0, "whole seconds, as HTTP dates are");
 });
 
 Deno.test("selectCases() keeps listed ids in case order, all for null", () => {

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { BENCH_FILES, offsetBytes, RANGE_MIX, rangeMixScript } from "./cases.ts";
+import { BENCH_FILES, FILE_MTIME, offsetBytes, RANGE_MIX, rangeMixScript } from "./cases.ts";
 
 /** Paths inside the temporary folder. */
 export interface Fixtures {
@@ -27,7 +27,9 @@ export async function makeFixtures(): Promise<Fixtures> {
   const docRoot = join(tmpDir, "www");
   await Deno.mkdir(docRoot);
   for (const f of BENCH_FILES) {
-    await Deno.writeFile(join(docRoot, f.name), offsetBytes(f.size), { mode: 0o644 });
+    const path = join(docRoot, f.name);
+    await Deno.writeFile(path, offsetBytes(f.size), { mode: 0o644 });
+    await Deno.utime(path, FILE_MTIME, FILE_MTIME);
   }
   const rangeScript = join(tmpDir, "range_mix.lua");
   await Deno.writeTextFile(rangeScript, rangeMixScript("/range.bin", RANGE_MIX));

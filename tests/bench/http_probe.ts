@@ -35,7 +35,8 @@ function digits(text: string): number | null {
 
 /**
  * Find the end of the first response in `buf[0..len)`. Only Content-Length framing is
- * understood (the bench asks only for files and 404 pages); a response without it is an error.
+ * understood (the bench asks only for files and 404 pages); a response without it is an error,
+ * except a 304 or 204, which never has a body (RFC 9112 §6.3).
  * @param buf received bytes
  * @param len how many of them are valid
  * @returns the status and total length, "more" when incomplete, or an Error
@@ -49,6 +50,8 @@ export function frameResponse(buf: Uint8Array, len: number): Framed | "more" | E
   const head = new TextDecoder().decode(buf.subarray(0, headEnd));
   const status = /^HTTP\/1\.[01] (\d{3}) /.exec(head);
   if (status === null) return new Error(`Unexpected status line "${head.split("\r\n")[0]}"`);
+  const code = Number(status[1]);
+  if (code === 304 || code === 204) return { status: code, total: headEnd };
   const cl = /\r\ncontent-length:[ \t]*([^\r]*?)[ \t]*\r\n/i.exec(head);
   const length = cl === null ? null : digits(cl[1] ?? "");
   if (length === null) return new Error("Response has no usable Content-Length");

@@ -14,6 +14,13 @@ Deno.test("frameResponse() asks for more until head and body are complete, at ev
   assert.deepEqual(frameResponse(b, b.length), { status: 404, total: b.length });
 });
 
+Deno.test("frameResponse() ends a 304 or 204 at its head, whatever Content-Length says", () => {
+  const b = enc('HTTP/1.1 304 Not Modified\r\nETag: "a"\r\nContent-Length: 1024\r\n\r\nHTTP/1.1');
+  assert.deepEqual(frameResponse(b, b.length), { status: 304, total: b.length - 8 });
+  const n = enc("HTTP/1.1 204 No Content\r\n\r\n");
+  assert.deepEqual(frameResponse(n, n.length), { status: 204, total: n.length });
+});
+
 Deno.test("frameResponse() rejects responses it cannot frame", () => {
   for (
     const text of [

@@ -121,7 +121,8 @@ export const SERVERS: readonly ServerDef[] = [
   },
   { id: "nginx", label: "nginx", only: null, start: startNginx(false, "nginx") },
   { id: "nginx-tuned", label: "nginx tuned", only: null, start: startNginx(true, "nginx-tuned") },
-  // Range is not implemented by the reference, so its numbers would compare 200s with 206s.
+  // Range and conditional requests are not implemented by the reference, so its numbers would
+  // compare 200s with 206s and 304s.
   {
     id: "deno",
     label: "Deno.serve ref",
