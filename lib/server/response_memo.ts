@@ -1,5 +1,5 @@
 /**
- * Memoized plans for the common request: a GET or HEAD of a small file, whole or a range of it
+ * Memoized plans for the common request (from its second miss on, see DOOR_SLOTS): a GET or HEAD of a small file, whole or a range of it
  * (keyed by the Range value; a multipart answer keeps its boundary), unconditional or
  * revalidating with If-None-Match / If-Modified-Since (keyed by their values: a browser that
  * reloads a page asks the same question about the same file version, and gets the memoized 304).
@@ -35,6 +35,23 @@ function keyMark(name: string): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * Slots of the doorkeeper (as in TinyLFU): a key is memoized on its second miss, not its first,
+ * so a flood of one-off targets (scanners, cache-busting query strings) neither evicts the hot
+ * entries nor churns the map. Measured with a unique query string per request (one isolate,
+ * wrk -c50): admitting every key kept 1.8 MB alive through each young-generation GC instead of
+ * 0.6 MB (3 ms pauses; see slot_list.ts for why a map with many deletes does that) and served
+ * 10% fewer requests. A slot holds a 32-bit fingerprint; a collision only admits a key early.
+ */
+export const DOOR_SLOTS = 4096;
+
+/** FNV-1a over the UTF-16 code units of a key, never 0 (0 marks an empty slot). */
+function fingerprint(key: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h | 1;
 }
 
 /** Fraction of the lifetime after which a used entry is planned again in the background. */
@@ -75,6 +92,7 @@ export interface MemoRequest {
 export class ResponseMemo {
   readonly #o: MemoOptions;
   readonly #entries = new Map<string, Entry>();
+  readonly #door = new Int32Array(DOOR_SLOTS);
   #generation = 0;
 
   constructor(o: MemoOptions) {
@@ -163,6 +181,9 @@ export class ResponseMemo {
     if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) {
       return false;
     }
+    // A background successor replaces an entry that got in already; anything else waits for
+    // its second miss.
+    if (replacing === null && !this.#admit(key)) return false;
     if (!this.#entries.delete(key) && this.#entries.size >= this.#o.maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
@@ -175,6 +196,15 @@ export class ResponseMemo {
       refreshing: false,
     });
     return true;
+  }
+
+  /** Whether a key missed recently already (and so may come in); remembers it otherwise. */
+  #admit(key: string): boolean {
+    const f = fingerprint(key);
+    const slot = (f >>> 1) & (DOOR_SLOTS - 1);
+    if (this.#door[slot] === f) return true;
+    this.#door[slot] = f;
+    return false;
   }
 
   /**
