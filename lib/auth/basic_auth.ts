@@ -12,6 +12,7 @@
  * @module
  */
 
+import { trimOldest } from "../util/map_trim.ts";
 import {
   decodeBase64,
   HASH_BYTES,
@@ -150,7 +151,7 @@ export class BasicAuthenticator implements Authenticator {
     if (this.#max === 0) return;
     this.#cache.delete(key);
     this.#cache.set(key, user);
-    if (this.#cache.size > this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+    trimOldest(this.#cache, this.#max);
   }
 
   async #cacheKey(c: Credentials): Promise<string> {

@@ -14,6 +14,7 @@
 
 import type { FieldList } from "../http/headers.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
+import { trimOldest } from "../util/map_trim.ts";
 
 /**
  * Request fields whose presence keeps a request out of the memo: preconditions that guard a
@@ -184,9 +185,7 @@ export class ResponseMemo {
     // A background successor replaces an entry that got in already; anything else waits for
     // its second miss.
     if (replacing === null && !this.#admit(key)) return false;
-    if (!this.#entries.delete(key) && this.#entries.size >= this.#o.maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    this.#entries.delete(key); // re-inserted below: the newest
     const now = this.#o.now();
     const ttl = this.#o.ttlMs;
     this.#entries.set(key, {
@@ -195,7 +194,8 @@ export class ResponseMemo {
       refreshAt: now + ttl * REFRESH_AT,
       refreshing: false,
     });
-    return true;
+    trimOldest(this.#entries, this.#o.maxEntries);
+    return this.#entries.has(key);
   }
 
   /** Whether a key missed recently already (and so may come in); remembers it otherwise. */

@@ -14,6 +14,7 @@
  */
 
 import type { FieldList } from "../http/headers.ts";
+import { trimOldest } from "../util/map_trim.ts";
 import { findCookie, setCookie } from "./cookie.ts";
 import { type ClientAddress, formatClient } from "./counters.ts";
 import {
@@ -144,11 +145,8 @@ export class SessionManager {
         return this.#issue(now);
       }
       e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
-        const oldest = this.#verified.keys().next();
-        if (oldest.done !== true) this.#verified.delete(oldest.value);
-      }
       this.#verified.set(raw, e);
+      trimOldest(this.#verified, VERIFIED_CACHE_SIZE);
     }
     if (isAlive(e.issuedMs, now, this.#ttlS) || isAlive(e.seenMs, now, this.#ttlS)) {
       this.#touch(e, now, client);

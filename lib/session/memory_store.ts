@@ -5,6 +5,7 @@
  * @module
  */
 
+import { trimOldest } from "../util/map_trim.ts";
 import {
   CounterAggregate,
   type CounterBatch,
@@ -67,11 +68,7 @@ export class MemoryStore implements SessionStore, CounterStore {
       const record = mergeRecord(this.#get(u.id), u);
       this.#sessions.delete(u.id); // re-insert: Map order is then least recently written first
       this.#sessions.set(u.id, { record, ttlS });
-      while (this.#sessions.size > this.#max) {
-        const oldest = this.#sessions.keys().next();
-        if (oldest.done === true) break;
-        this.#sessions.delete(oldest.value);
-      }
+      trimOldest(this.#sessions, this.#max);
     }
     return Promise.resolve();
   }

@@ -5,7 +5,12 @@
  * @module
  */
 
-/** A map holding at most `maxEntries` entries, least recently used evicted first. */
+import { trimOldest } from "../util/map_trim.ts";
+
+/**
+ * A map holding at most `maxEntries` entries, least recently used evicted first (an eighth of
+ * a large bound at a time, see map_trim.ts).
+ */
 export class BoundedCache<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, V>();
@@ -36,7 +41,7 @@ export class BoundedCache<K, V> {
     this.#map.delete(key);
     if (this.#max === 0) return;
     this.#map.set(key, value);
-    while (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
+    trimOldest(this.#map, this.#max);
   }
 
   /** Remove an entry. */

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { trimOldest } from "../util/map_trim.ts";
 import type { DirEntryInfo, FileInfo, FileSystem } from "./fs_port.ts";
 import { FsError } from "./fs_port.ts";
 
@@ -151,7 +152,7 @@ export class CachedFileSystem implements FileSystem {
     }
     const e: Entry = { checkedAt: this.#o.now(), info, error, bytes: keep ? old!.bytes : null };
     this.#entries.set(path, e);
-    while (this.#entries.size > this.#o.maxEntries) this.#evictOldest();
+    trimOldest(this.#entries, this.#o.maxEntries, (_, dropped) => this.#release(dropped));
   }
 
   #store(e: Entry, bytes: Uint8Array): void {
@@ -168,8 +169,13 @@ export class CachedFileSystem implements FileSystem {
   }
 
   #drop(path: string, e: Entry): void {
+    this.#release(e);
+    this.#entries.delete(path);
+  }
+
+  /** Give back the bytes an entry holds (it is being dropped). */
+  #release(e: Entry): void {
     if (e.bytes !== null) this.#bytes -= e.bytes.length;
     e.bytes = null;
-    this.#entries.delete(path);
   }
 }
