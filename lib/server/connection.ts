@@ -383,9 +383,7 @@ export class Connection implements InputBuffer, Slotted {
     keep: boolean,
     minor: number,
   ): void {
-    this.#responseStarted = true;
-    this.#setPhase("writing", this.#s.sendTimeoutMs);
-    if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
+    this.#startResponse(plan);
     this.#outReq = req;
     this.#outStatus = plan.status;
     this.#outBody = body;
@@ -417,6 +415,17 @@ export class Connection implements InputBuffer, Slotted {
       this.#quickDone();
       throw e;
     }
+  }
+
+  /**
+   * From here on the response is being written: no 408 may replace it, SendTimeout runs (an
+   * inactivity limit: #progress pushes the deadline after every write), and the plan's
+   * error-log note is written.
+   */
+  #startResponse(plan: ResponsePlan): void {
+    this.#responseStarted = true;
+    this.#setPhase("writing", this.#s.sendTimeoutMs);
+    if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
   }
 
   /** After the quick write (done or failed): give the frame back, log the response. */
@@ -513,10 +522,7 @@ export class Connection implements InputBuffer, Slotted {
       }
       return;
     }
-    this.#responseStarted = true;
-    // SendTimeout is an inactivity limit: #progress pushes the deadline after every write.
-    this.#setPhase("writing", this.#s.sendTimeoutMs);
-    if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
+    this.#startResponse(plan);
     const head = this.#headBytes(plan, keep, minor);
     let bytes = 0;
     let status = plan.status;
