@@ -19,6 +19,13 @@ export interface LogTargets {
   readonly stderrLevel: LogLevel | null;
 }
 
+const encoder = new TextEncoder();
+
+/** Write text to stderr at once (journald picks it up). */
+function toStderr(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text));
+}
+
 /** Error-log records at or above this level are also copied to stderr (for journald). */
 export const STDERR_LEVEL: LogLevel = "crit";
 
@@ -64,7 +71,6 @@ export class Appender {
   #reportedAt = -Infinity;
   #queue: string[] = [];
   #busy: Promise<void> | null = null;
-  readonly #encoder = new TextEncoder();
 
   constructor(file: LogFile, name: string) {
     this.#file = file;
@@ -80,7 +86,7 @@ export class Appender {
   async #pump(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#encoder.encode(this.#queue.join(""));
+        const batch = encoder.encode(this.#queue.join(""));
         this.#queue = [];
         let off = 0;
         while (off < batch.length) off += await this.#file.write(batch.subarray(off));
@@ -93,9 +99,7 @@ export class Appender {
       if (now - this.#reportedAt >= 60_000) {
         this.#reportedAt = now;
         const why = e instanceof Error ? e.message : String(e);
-        Deno.stderr.writeSync(
-          this.#encoder.encode(`httpserver: cannot write ${this.#name}: ${why}\n`),
-        );
+        toStderr(`httpserver: cannot write ${this.#name}: ${why}\n`);
       }
     } finally {
       this.#busy = null;
@@ -173,7 +177,7 @@ export class LogWriter {
   errorLines(text: string, stderrText = ""): void {
     this.#errors?.push(text);
     if (stderrText !== "" && this.#targets.stderrLevel !== null) {
-      Deno.stderr.writeSync(new TextEncoder().encode(stderrText));
+      toStderr(stderrText);
     }
   }
 
@@ -183,7 +187,7 @@ export class LogWriter {
     this.#logger?.[TAPE_METHOD[r.level]]("{message}", { message: r.message, record: r });
     const s = this.#targets.stderrLevel;
     if (s !== null && LEVEL_RANK[r.level] >= LEVEL_RANK[s]) {
-      Deno.stderr.writeSync(new TextEncoder().encode(formatErrorLine(r, Deno.pid) + "\n"));
+      toStderr(formatErrorLine(r, Deno.pid) + "\n");
     }
   }
 

@@ -38,6 +38,8 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 const LINE_SLAB_BYTES = 64 * 1024;
 
 const encoder = new TextEncoder();
+/** What a Set-Cookie line starts with, before the cookie's name. */
+const SET_COOKIE = "Set-Cookie: ";
 const decoder = new TextDecoder();
 
 /** Session settings (from Config, with the key resolved by the main thread). */
@@ -109,7 +111,7 @@ export class SessionManager {
     this.#ttlS = o.ttlS;
     // Validates the name once; every cookie value we mint is base64url, always valid.
     const suffix = setCookie(o.cookieName, "", { secure: o.secure }).slice(o.cookieName.length + 1);
-    this.#linePrefix = encoder.encode(`Set-Cookie: ${o.cookieName}=`);
+    this.#linePrefix = encoder.encode(`${SET_COOKIE}${o.cookieName}=`);
     this.#lineSuffix = encoder.encode(`${suffix}\r\n`);
     this.#lineLength = this.#linePrefix.length + COOKIE_VALUE_LENGTH + this.#lineSuffix.length;
   }
@@ -225,7 +227,7 @@ export class SessionManager {
 
 /** The field value of a "Set-Cookie: value\r\n" line. */
 function fieldValue(line: Uint8Array | null): string | null {
-  return line === null ? null : decoder.decode(line.subarray(12, line.length - 2));
+  return line === null ? null : decoder.decode(line.subarray(SET_COOKIE.length, line.length - 2));
 }
 
 /** The first cookie called `name` in any Cookie field of a request. */
