@@ -11,6 +11,7 @@ import type { FileVersion, PlanBody } from "../static/plan.ts";
 
 /** What the writer needs from a connection. */
 export interface Transport {
+  /** Bytes read into `p` (never empty); 0 or null at end of stream. */
   read(p: Uint8Array): Promise<number | null>;
   write(p: Uint8Array): Promise<number>;
   close(): void;

@@ -14,6 +14,7 @@ import { STDERR_LEVEL } from "../log/log_writer.ts";
 import { serializeHead } from "../http/response_head.ts";
 import { writeAll } from "./body_writer.ts";
 import type { LogLevel } from "../config/config.ts";
+import { connTransport } from "./conn_transport.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
@@ -137,7 +138,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const peer: Peer = { ip: addr.hostname, port: addr.port };
     if (connections.size >= cap) return refuse(conn, peer, site, h, cap);
-    const c = new Connection(conn, peer, site.settings, h);
+    const c = new Connection(connTransport(conn), peer, site.settings, h);
     connections.add(c);
     c.run().finally(() => connections.delete(c));
   }, h);
