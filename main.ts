@@ -207,7 +207,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
         pool.send(m.id, { type: "status", seq: m.seq, instance: board.snapshot(pool.restarts) });
       }
       if (m.type !== "log") return;
-      if (m.access !== "") logs.access(m.access);
+      if (m.access !== null) logs.access(m.access);
       if (m.errorText !== "") logs.errorLines(m.errorText, m.stderrText);
     },
     onEvent: (level, message) => {

@@ -56,10 +56,10 @@ export function escapeLogValue(s: string): string {
   return out;
 }
 
-/** One line, without the trailing newline. */
+/** One line, without the trailing newline (access_buffer.ts writes the same bytes). */
 export function formatAccessLine(r: AccessRecord): string {
   return `${r.client} - ${r.user === null ? "-" : escapeLogValue(r.user)} ${clfTime(r.timeMs)} ${
-    tail(r)
+    formatTail(r)
   }`;
 }
 
@@ -72,8 +72,11 @@ let lastBytes = -1;
 let lastReferer: string | undefined;
 let lastAgent: string | undefined;
 
-/** `"%r" %>s %b "%{Referer}i" "%{User-agent}i"`. */
-function tail(r: AccessRecord): string {
+/**
+ * The line's part after the time, `"%r" %>s %b "%{Referer}i" "%{User-agent}i"`: the same string
+ * object as last time when the request is alike.
+ */
+export function formatTail(r: AccessRecord): string {
   if (
     r.requestLine === lastLine && r.status === lastStatus && r.bytes === lastBytes &&
     r.referer === lastReferer && r.userAgent === lastAgent && lastStatus !== -1

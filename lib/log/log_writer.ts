@@ -54,6 +54,19 @@ async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<
   }
 }
 
+/** The byte arrays one after another, in one new array. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** The part of Deno.FsFile an appender uses (tests pass a failing one). */
 export interface LogFile {
   write(p: Uint8Array): Promise<number>;
@@ -61,15 +74,15 @@ export interface LogFile {
 }
 
 /**
- * Buffered, ordered appender for one file: text pushed while a write is in flight is joined
- * into the next write, so a burst of lines costs one encode and one write, and a lone line is
- * written at once (nothing waits for a timer).
+ * Buffered, ordered appender for one file: what is pushed while a write is in flight is joined
+ * into the next write, so a burst of batches costs one write, and a lone batch is written at
+ * once (nothing waits for a timer).
  */
 export class Appender {
   #file: LogFile;
   readonly #name: string;
   #reportedAt = -Infinity;
-  #queue: string[] = [];
+  #queue: Uint8Array[] = [];
   #busy: Promise<void> | null = null;
 
   constructor(file: LogFile, name: string) {
@@ -77,16 +90,17 @@ export class Appender {
     this.#name = name;
   }
 
-  /** Queue text (whole lines); written in order, batched while a write is in flight. */
-  push(text: string): void {
-    this.#queue.push(text);
+  /** Queue whole lines, as text or bytes; written in order, batched while a write is in flight. */
+  push(lines: string | Uint8Array): void {
+    this.#queue.push(typeof lines === "string" ? encoder.encode(lines) : lines);
     this.#busy ??= this.#pump();
   }
 
   async #pump(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = encoder.encode(this.#queue.join(""));
+        const q = this.#queue;
+        const batch = q.length === 1 ? q[0]! : concat(q);
         this.#queue = [];
         let off = 0;
         while (off < batch.length) off += await this.#file.write(batch.subarray(off));
@@ -165,8 +179,8 @@ export class LogWriter {
     return new LogWriter(access, errors, logger, t);
   }
 
-  /** Append access-log text (whole lines, each ending with "\n"). */
-  access(lines: string): void {
+  /** Append access-log lines (whole lines, each ending with "\n"). */
+  access(lines: Uint8Array): void {
     this.#access?.push(lines);
   }
 

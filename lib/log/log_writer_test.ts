@@ -27,6 +27,18 @@ Deno.test("Appender writes lines in order, batching those queued during a write,
   assertEquals(f.closed, true);
 });
 
+Deno.test("Appender writes text and byte batches in the order they were pushed", async () => {
+  const f = new MemoryFile(false, 5);
+  const a = new Appender(f, "x.log");
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  a.push(bytes("a 1\na 2\n"));
+  a.push("e 1\n");
+  a.push(bytes("a 3\n"));
+  a.push(bytes("a 4\n"));
+  await a.close();
+  assertEquals(f.text, "a 1\na 2\ne 1\na 3\na 4\n");
+});
+
 Deno.test("Appender survives a failing disk: no rejection escapes, later lines are still attempted", async () => {
   const f = new MemoryFile(true);
   const a = new Appender(f, "full.log");

@@ -43,8 +43,8 @@ export type FromWorker =
   | {
     readonly type: "log";
     readonly id: number;
-    /** Access-log lines, each ending in "\n" ("" when none). */
-    readonly access: string;
+    /** Access-log lines as bytes, each ending in "\n" (null when none); transferred. */
+    readonly access: Uint8Array<ArrayBuffer> | null;
     /** Error-log lines, formatted and level-filtered, each ending in "\n", in order. */
     readonly errorText: string;
     /** Those of errorText's lines to copy to stderr too (crit). */

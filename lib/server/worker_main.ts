@@ -8,7 +8,7 @@
 /// <reference lib="deno.worker" />
 
 import { DateCache } from "../http/http_date.ts";
-import { formatAccessLine } from "../log/access_log.ts";
+import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
 import { STDERR_LEVEL } from "../log/log_writer.ts";
 import { serializeHead } from "../http/response_head.ts";
@@ -25,6 +25,8 @@ import { SlotList } from "./slot_list.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
+/** Room for a batch of access lines and the line that passes LOG_FLUSH_BYTES. */
+const ACCESS_BUFFER_BYTES = LOG_FLUSH_BYTES + 8 * 1024;
 const SWEEP_MS = 250;
 /** Memory a worker may keep in reusable response frames (see frame_pool.ts). */
 const FRAME_POOL_BYTES = 32 * 1024 * 1024;
@@ -37,7 +39,7 @@ let clock = Date.now();
 let listener: Deno.Listener | null = null;
 let draining = false;
 const connections = new SlotList<Connection>();
-let accessBuf = "";
+const accessLines = new AccessLineBuffer(ACCESS_BUFFER_BYTES);
 /** Error-log lines formatted here, appended as they are by the main thread. */
 let errorText = "";
 /** The same lines of crit records, which the main thread also copies to stderr. */
@@ -54,16 +56,18 @@ function post(m: FromWorker): void {
 
 function flushLogs(): void {
   clock = Date.now();
-  if (accessBuf === "" && errorText === "") return;
-  post({
+  if (accessLines.length === 0 && errorText === "") return;
+  const access = accessLines.take();
+  const m: FromWorker = {
     type: "log",
     id,
-    access: accessBuf,
+    access,
     errorText,
     stderrText,
     stats: { connections: connections.size, requests, bytes: bytesSent },
-  });
-  accessBuf = "";
+  };
+  // The access lines' buffer moves to the main thread rather than being copied.
+  self.postMessage(m, access === null ? [] : [access.buffer]);
   errorText = "";
   stderrText = "";
 }
@@ -100,10 +104,10 @@ function hooks(site: Site, dates: DateCache): ConnectionHooks {
     errorPlan: (status, method, message) => site.errorPlan(status, method, message),
     date: () => dates.value(),
     access(rec) {
-      accessBuf += formatAccessLine(rec) + "\n";
+      accessLines.append(rec);
       requests++;
       bytesSent += rec.bytes;
-      if (accessBuf.length > LOG_FLUSH_BYTES) flushLogs();
+      if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
     },
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,

@@ -15,7 +15,7 @@
 import { dirname, resolve } from "node:path";
 import { parseConfig } from "../../../lib/config/config.ts";
 import { DateCache } from "../../../lib/http/http_date.ts";
-import { formatAccessLine } from "../../../lib/log/access_log.ts";
+import { AccessLineBuffer } from "../../../lib/log/access_buffer.ts";
 import { Connection, type ConnectionHooks } from "../../../lib/server/connection.ts";
 import { WorkerFeatures } from "../../../lib/server/features.ts";
 import { FramePool } from "../../../lib/server/frame_pool.ts";
@@ -37,7 +37,7 @@ const features = new WorkerFeatures(config, "profile-session-key-0123456789", {
 const site = buildSite(config, {}, features.wrap);
 const settings = { ...site.settings, maxRequestsPerConnection: 0 };
 const dates = new DateCache(Date.now);
-let accessBuf = "";
+const accessLines = new AccessLineBuffer(72 * 1024);
 const hooks: ConnectionHooks = {
   heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
   now: () => Date.now(),
@@ -46,8 +46,8 @@ const hooks: ConnectionHooks = {
   errorPlan: (s, m, msg) => site.errorPlan(s, m, msg),
   date: () => dates.value(),
   access(rec) {
-    accessBuf += formatAccessLine(rec) + "\n";
-    if (accessBuf.length > 65536) accessBuf = "";
+    accessLines.append(rec);
+    if (accessLines.length > 65536) accessLines.take();
   },
   error() {},
   draining: () => false,
