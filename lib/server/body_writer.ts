@@ -15,6 +15,8 @@ export interface Transport {
   read(p: Uint8Array): Promise<number | null>;
   write(p: Uint8Array): Promise<number>;
   close(): void;
+  /** Turn Nagle's algorithm off (TCP_NODELAY), when the transport is a TCP socket. */
+  setNoDelay?(on: boolean): void;
 }
 
 /** Tuning for the writer. */

@@ -58,10 +58,16 @@ function ridOf(conn: Deno.Conn): number | null {
 class OpTransport implements Transport {
   readonly #rid: number;
   readonly #core: CoreOps;
+  readonly #conn: Deno.Conn;
 
-  constructor(rid: number, ops: CoreOps) {
+  constructor(rid: number, ops: CoreOps, conn: Deno.Conn) {
     this.#rid = rid;
     this.#core = ops;
+    this.#conn = conn;
+  }
+
+  setNoDelay(on: boolean): void {
+    (this.#conn as Partial<Deno.TcpConn>).setNoDelay?.(on);
   }
 
   read(p: Uint8Array): Promise<number> {
@@ -84,7 +90,7 @@ class OpTransport implements Transport {
  */
 export function connTransport(conn: Deno.Conn, direct = true): Transport {
   const rid = direct ? ridOf(conn) : null;
-  return rid === null ? conn : new OpTransport(rid, core!);
+  return rid === null ? conn : new OpTransport(rid, core!, conn);
 }
 
 /** Whether connections of this Deno get the direct-op transport. */

@@ -50,6 +50,8 @@ for (const direct of [true, false]) {
     const p = await pair();
     try {
       const t = connTransport(p.server, direct);
+      t.setNoDelay?.(true);
+      assert.equal(typeof t.setNoDelay, "function", "a TCP transport can turn Nagle off");
       await p.client.write(new TextEncoder().encode("ping"));
       const buf = new Uint8Array(16);
       const n = await t.read(buf);

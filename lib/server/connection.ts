@@ -128,6 +128,7 @@ export class Connection implements InputBuffer, Slotted {
   #outReq: ServerRequest | null = null;
   #outStatus = 0;
   #outKeep = false;
+  #noDelay = false;
 
   constructor(t: Transport, peer: Peer, settings: ConnectionSettings, hooks: ConnectionHooks) {
     this.#t = t;
@@ -339,7 +340,12 @@ export class Connection implements InputBuffer, Slotted {
       this,
       check.framing,
       this.#s.limits,
-      check.expectContinue ? () => writeAll(this.#t, CONTINUE_100) : null,
+      check.expectContinue
+        ? () => {
+          this.#setNoDelay(); // the final response follows the interim one
+          return writeAll(this.#t, CONTINUE_100);
+        }
+        : null,
       // The body has arrived: the handler's own work is not subject to RequestTimeout.
       () => this.#setPhase("handling", Infinity),
     );
@@ -383,6 +389,9 @@ export class Connection implements InputBuffer, Slotted {
     keep: boolean,
     minor: number,
   ): void {
+    // One write and then the close flushes everything: only a connection that stays open (or
+    // a response in several writes) can have a small segment held back by Nagle.
+    if (keep) this.#setNoDelay();
     this.#startResponse(plan);
     this.#outReq = req;
     this.#outStatus = plan.status;
@@ -415,6 +424,20 @@ export class Connection implements InputBuffer, Slotted {
       this.#quickDone();
       throw e;
     }
+  }
+
+  /**
+   * TCP_NODELAY, once per connection, before the first response that is not one write followed
+   * by the close (as nginx does, which sets it when a connection goes keep-alive): with Nagle, a
+   * small response behind an unacknowledged one would wait for the client's delayed ACK. A
+   * connection per request skips the system call.
+   */
+  #setNoDelay(): void {
+    if (this.#noDelay) return;
+    this.#noDelay = true;
+    try {
+      this.#t.setNoDelay?.(true);
+    } catch { /* the client is gone: the write will say so */ }
   }
 
   /**
@@ -522,6 +545,7 @@ export class Connection implements InputBuffer, Slotted {
       }
       return;
     }
+    this.#setNoDelay();
     this.#startResponse(plan);
     const head = this.#headBytes(plan, keep, minor);
     let bytes = 0;

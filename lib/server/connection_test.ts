@@ -190,6 +190,46 @@ Deno.test("Connection sends 100 Continue only when the handler reads the body", 
   assertEquals(out, "HTTP/1.1 100 Continue\r\n\r\n" + R("PUT /u ok"));
 });
 
+/** A MemoryTransport that records TCP_NODELAY and writes in order. */
+class NoDelayTransport extends MemoryTransport {
+  events: string[] = [];
+  setNoDelay(on: boolean): void {
+    this.events.push(`nodelay ${on}`);
+  }
+  override write(p: Uint8Array): Promise<number> {
+    this.events.push(`write ${dec.decode(p).split("\r\n")[0]}`);
+    return super.write(p);
+  }
+}
+
+Deno.test("Connection sets TCP_NODELAY once, before the first write of a connection that stays open", async () => {
+  const run = async (pieces: string[]) => {
+    const t = new NoDelayTransport(pieces);
+    await new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks([])).run();
+    return t.events;
+  };
+  const get = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+  const last = "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  assertEquals(await run([get + get + last]), [
+    "nodelay true",
+    "write HTTP/1.1 200 OK",
+    "write HTTP/1.1 200 OK",
+    "write HTTP/1.1 200 OK",
+  ]);
+  // One response and the close: nothing for Nagle to hold back, no system call.
+  assertEquals(await run([last]), ["write HTTP/1.1 200 OK"]);
+  assertEquals(await run(["GET /a HTTP/1.0\r\n\r\n"]), ["write HTTP/1.1 200 OK"]);
+  // An interim 100 Continue is followed by the final response on the same connection.
+  assertEquals(
+    await run([
+      "PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n" +
+      "Content-Length: 2\r\n\r\n",
+      "ok",
+    ]),
+    ["nodelay true", "write HTTP/1.1 100 Continue", "write HTTP/1.1 200 OK"],
+  );
+});
+
 Deno.test("Connection closes after MaxKeepAliveRequests responses", async () => {
   const t = new MemoryTransport(["GET /1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3)]);
   await new Connection(

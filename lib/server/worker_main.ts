@@ -180,8 +180,6 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
       continue;
     }
     try {
-      // Responses go out in one write each; never let Nagle hold a multi-write one back.
-      (conn as Deno.TcpConn).setNoDelay(true);
       onConn(conn);
     } catch (e) { // the client may already be gone
       h.error("debug", `connection dropped at accept: ${e instanceof Error ? e.message : e}`);
