@@ -49,15 +49,37 @@ export function errorTime(ms: number): string {
   return stamp;
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
+/** A message with control characters escaped as \xhh: the same string when it has none. */
+function escapeControls(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) {
+      return s.replace(CONTROL, (ch) => "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0"));
+    }
+  }
+  return s;
+}
+
+// The part after the time, remembered: a burst of lines (a 404 storm) shares module, level,
+// process and worker.
+let lastModule = "";
+let lastLevel = "";
+let lastPid = -1;
+let lastTid = -1;
+let lastTags = "";
+
 /** One line, without the trailing newline; control characters in the message are escaped. */
 export function formatErrorLine(r: ErrorRecord, pid: number): string {
+  if (r.module !== lastModule || r.level !== lastLevel || pid !== lastPid || r.tid !== lastTid) {
+    lastModule = r.module;
+    lastLevel = r.level;
+    lastPid = pid;
+    lastTid = r.tid;
+    lastTags = `] [${r.module}:${r.level}] [pid ${pid}:tid ${r.tid}]`;
+  }
   const client = r.client === undefined ? "" : ` [client ${r.client}]`;
-  const msg = r.message.replace(
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f]/g,
-    (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"),
-  );
-  return `[${
-    errorTime(r.timeMs)
-  }] [${r.module}:${r.level}] [pid ${pid}:tid ${r.tid}]${client} ${msg}`;
+  return `[${errorTime(r.timeMs)}${lastTags}${client} ${escapeControls(r.message)}`;
 }

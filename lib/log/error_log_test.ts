@@ -1,4 +1,5 @@
 import { assertEquals } from "../http/test_assert.ts";
+import type { LogLevel } from "../config/config.ts";
 import { errorTime, formatErrorLine } from "./error_log.ts";
 
 Deno.test("formatErrorLine() writes Apache 2.4 error-log lines", () => {
@@ -27,4 +28,20 @@ Deno.test("formatErrorLine() escapes control characters so a message stays on on
   }, 1);
   assertEquals(line.endsWith("] a\\x0ab\\x1b"), true);
   assertEquals(line.includes("[client"), false);
+});
+
+Deno.test("formatErrorLine() reuses nothing of a previous line that differs in module, level, pid or worker", () => {
+  const base = { timeMs: 0, level: "error" as LogLevel, module: "core", message: "m", tid: 1 };
+  const want = (r: typeof base, pid: number) =>
+    `[${errorTime(0)}] [${r.module}:${r.level}] [pid ${pid}:tid ${r.tid}] m`;
+  const variants: Array<[typeof base, number]> = [
+    [base, 7],
+    [base, 7],
+    [{ ...base, module: "session" }, 7],
+    [{ ...base, module: "session", level: "warn" }, 7],
+    [base, 8],
+    [{ ...base, tid: 2 }, 8],
+    [base, 7],
+  ];
+  for (const [r, pid] of variants) assertEquals(formatErrorLine(r, pid), want(r, pid));
 });
