@@ -8,6 +8,7 @@
 
 import { configure, dispose, getLogger, type Logger, type LogRecord } from "@logtape/logtape";
 import type { LogLevel } from "../config/config.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "./error_log.ts";
 
 /** Where logs go. An empty path turns that log off. */
@@ -54,19 +55,6 @@ async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<
   }
 }
 
-/** The byte arrays one after another, in one new array. */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The part of Deno.FsFile an appender uses (tests pass a failing one). */
 export interface LogFile {
   write(p: Uint8Array): Promise<number>;
@@ -100,7 +88,7 @@ export class Appender {
     try {
       while (this.#queue.length > 0) {
         const q = this.#queue;
-        const batch = q.length === 1 ? q[0]! : concat(q);
+        const batch = q.length === 1 ? q[0]! : concatBytes(q);
         this.#queue = [];
         let off = 0;
         while (off < batch.length) off += await this.#file.write(batch.subarray(off));

@@ -8,6 +8,7 @@
 
 import { encodeChunk, LAST_CHUNK } from "../http/response_head.ts";
 import type { FileVersion, PlanBody } from "../static/plan.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** What the writer needs from a connection. */
 export interface Transport {
@@ -25,14 +26,6 @@ export interface WriteOptions {
   readonly coalesceBytes: number;
   /** Buffer size for copying file slices. */
   readonly chunkSize: number;
-}
-
-/** `a` then `b` in one new buffer. */
-export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Write all of `data`, looping over partial writes. */
@@ -74,7 +67,7 @@ async function writeJoined(
   o: WriteOptions,
 ): Promise<void> {
   if (head.length + data.length <= o.coalesceBytes) {
-    await writeAll(t, concatBytes(head, data));
+    await writeAll(t, concatBytes([head, data]));
   } else {
     await writeAll(t, head);
     await writeAll(t, data);

@@ -29,7 +29,7 @@ import { ResilientStore } from "../session/resilient_store.ts";
 import { type ResponsePlan, withoutBody } from "../static/plan.ts";
 import type { ResponseFields } from "../http/response_head.ts";
 import type { Handler, Peer, ServerRequest } from "./connection.ts";
-import { concatBytes } from "./body_writer.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { IpAllowList } from "./ip_allow.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 import type { HandlerWrap, Site } from "./site.ts";
@@ -261,7 +261,7 @@ function isPublic(fields: ResponseFields): boolean {
  */
 export function withSetCookie(plan: ResponsePlan, line: Uint8Array): ResponsePlan {
   if (isPublic(plan.fields)) return plan;
-  const lines = plan.extraLines === undefined ? line : concatBytes(plan.extraLines, line);
+  const lines = plan.extraLines === undefined ? line : concatBytes([plan.extraLines, line]);
   return { ...plan, extraLines: lines };
 }
 

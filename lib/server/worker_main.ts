@@ -22,6 +22,7 @@ import { WorkerFeatures } from "./features.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
 import { buildSite, type Site } from "./site.ts";
 import { SlotList } from "./slot_list.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
@@ -209,9 +210,7 @@ function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap
     ["Retry-After", "1"],
     ["Connection", "close"],
   ]);
-  const bytes = new Uint8Array(head.length + body.length);
-  bytes.set(head);
-  bytes.set(body, head.length);
+  const bytes = concatBytes([head, body]);
   h.access({
     client: peer.ip,
     user: null,

@@ -6,6 +6,7 @@
  */
 
 import { dirname, posix } from "node:path";
+import { concatBytes } from "../util/bytes.ts";
 import { type DirEntryInfo, type FileInfo, type FileSystem, FsError } from "./fs_port.ts";
 
 /** The calls a fault can target. */
@@ -190,10 +191,7 @@ export class MemoryFileSystem implements FileSystem {
   async #collect(body: AsyncIterable<Uint8Array>, tmp: string, fault: Fault | null) {
     let data = new Uint8Array(0);
     for await (const chunk of body) {
-      const next = new Uint8Array(data.length + chunk.length);
-      next.set(data);
-      next.set(chunk, data.length);
-      data = next;
+      data = concatBytes([data, chunk]);
       this.#entries.get(tmp)!.data = data;
       if (fault?.afterBytes !== undefined && data.length >= fault.afterBytes) throw fault.error;
       await Promise.resolve(); // let other tasks run, as real writes do
