@@ -213,7 +213,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     onEvent: (level, message) => {
       logs.error(mainRecord(level, message));
       // A worker that died may have left unfinished uploads: sweep once they are surely orphaned.
-      if (level === "crit") sweeper.later(2 * config.requestTimeoutMs);
+      if (level === "crit") sweeper.later();
     },
   });
   try {
@@ -272,12 +272,13 @@ function uploadSweeper(config: Config, note: (message: string) => void) {
   };
   return {
     now: () => void run(),
-    later(ms: number) {
+    /** Sweep once the files of uploads cut short now are old enough to be swept. */
+    later() {
       if (timer === null && folders.length > 0) {
         timer = setTimeout(() => {
           timer = null;
           void run();
-        }, ms);
+        }, olderThanMs);
       }
     },
     stop() {
