@@ -45,7 +45,7 @@ const TEST_SUPPORT = /(^|\/)(test_[a-z_]+|memory_fs)\.ts$/;
 
 /** Which lib/ layers each layer may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {
-  util: [], // data-structure helpers, usable by every layer
+  util: [], // small helpers (maps, bytes), usable by every layer
   http: ["util"],
   config: ["util"],
   auth: ["util"],
