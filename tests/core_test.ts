@@ -498,6 +498,22 @@ Deno.test("SendTimeout limits inactivity, not the length of a slow but steady do
   }, { conf: { SendTimeout: "1s" } });
 });
 
+/** Descriptors any process holds open on `path` (from /proc). */
+function fifoReaders(path: string): number {
+  let n = 0;
+  for (const p of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(p.name)) continue;
+    try {
+      for (const fd of Deno.readDirSync(`/proc/${p.name}/fd`)) {
+        try {
+          if (Deno.readLinkSync(`/proc/${p.name}/fd/${fd.name}`) === path) n++;
+        } catch { /* closed meanwhile */ }
+      }
+    } catch { /* exited, or not ours to read */ }
+  }
+  return n;
+}
+
 Deno.test("a worker's crit line reaches error.log in order and is copied to stderr", async () => {
   // PasswordFile is a FIFO: the main thread reads a valid file at start, the worker reads
   // garbage, so a DELETE gets 500 with a crit note ("credentials cannot be checked").
@@ -511,6 +527,11 @@ Deno.test("a worker's crit line reaches error.log in order and is copied to stde
       const f = await Deno.open(fifo, { write: true });
       await f.write(new TextEncoder().encode(text));
       f.close();
+      // A writer that opens before the main thread has closed its end joins the main thread's
+      // read: wait for it to close. No reader gone within 3 s: the worker is already waiting.
+      if (text === valid) {
+        await eventually(() => fifoReaders(fifo) === 0, 3000).catch(() => {});
+      }
     }
   })();
   const s = await startServer({
