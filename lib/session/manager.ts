@@ -1,8 +1,10 @@
 /**
  * The per-request session decision: which Set-Cookie (if any) a response carries.
  *
- * - No cookie, or one that fails the HMAC check: issue a new signed cookie. Nothing is written
+ * - No cookie, or one that fails the signature check: issue a new signed cookie. Nothing is written
  *   to the store, so clients that never send cookies back cost no store traffic.
+ * - A cookie signed with the legacy HMAC tag (before BLAKE2s): as below, and the response
+ *   carries the same session's cookie signed anew.
  * - A valid cookie issued less than SessionTTL ago, or seen by this worker within SessionTTL:
  *   alive without any lookup; the record is created or refreshed by the next batch.
  * - Older: one store lookup, bounded by MemcachedTimeout. Found and alive, or store away: keep
@@ -25,7 +27,7 @@ import {
   type SessionUpdate,
 } from "./session.ts";
 
-/** Most verified cookie values remembered (saves the HMAC on repeat requests). */
+/** Most verified cookie values remembered (saves the signature check on repeat requests). */
 export const VERIFIED_CACHE_SIZE = 10_000;
 /** Most sessions waiting for the next batch; later ones skip that batch. */
 export const MAX_PENDING_UPDATES = 100_000;
@@ -70,6 +72,8 @@ interface Entry {
   readonly id: string;
   readonly issuedMs: number;
   seenMs: number;
+  /** Signed with the legacy HMAC tag: answered with the cookie signed anew. */
+  readonly legacy: boolean;
 }
 
 interface Pending {
@@ -146,13 +150,13 @@ export class SessionManager {
         this.stats.rejected++;
         return this.#issue(now);
       }
-      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
+      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0, legacy: t.legacy === true };
       this.#verified.set(raw, e);
       trimOldest(this.#verified, VERIFIED_CACHE_SIZE);
     }
     if (isAlive(e.issuedMs, now, this.#ttlS) || isAlive(e.seenMs, now, this.#ttlS)) {
       this.#touch(e, now, client);
-      return null;
+      return e.legacy ? this.#resign(raw, now) : null;
     }
     return this.#check(raw, e, client);
   }
@@ -167,7 +171,7 @@ export class SessionManager {
       (l.kind === "found" && isAlive(l.record.lastSeenMs, now, this.#ttlS))
     ) {
       this.#touch(e, now, client);
-      return null;
+      return e.legacy ? this.#resign(raw, now) : null;
     }
     this.#verified.delete(raw);
     this.stats.renewed++;
@@ -177,6 +181,20 @@ export class SessionManager {
   /** A new signed cookie, as a whole Set-Cookie line written straight into bytes. */
   #issue(now: number): Uint8Array {
     this.stats.issued++;
+    const line = this.#line();
+    this.#signer.mintInto(now, line, this.#linePrefix.length);
+    return line;
+  }
+
+  /** The Set-Cookie line for a legacy-signed cookie's session, signed anew. */
+  #resign(raw: string, now: number): Uint8Array {
+    const line = this.#line();
+    this.#signer.resignInto(raw, now, line, this.#linePrefix.length);
+    return line;
+  }
+
+  /** A Set-Cookie line with its prefix and suffix in place, for the value to be written in. */
+  #line(): Uint8Array {
     const n = this.#lineLength;
     if (this.#slabAt + n > this.#slab.length) {
       this.#slab = new Uint8Array(LINE_SLAB_BYTES);
@@ -184,7 +202,6 @@ export class SessionManager {
     }
     const line = this.#slab.subarray(this.#slabAt, this.#slabAt += n);
     line.set(this.#linePrefix);
-    this.#signer.mintInto(now, line, this.#linePrefix.length);
     line.set(this.#lineSuffix, this.#linePrefix.length + COOKIE_VALUE_LENGTH);
     return line;
   }

@@ -6,7 +6,7 @@
  * ```
  *   bytes 0..17   id       18 random bytes (crypto.getRandomValues, 144 bits)
  *   bytes 18..21  issued   seconds since the epoch, big-endian uint32
- *   bytes 22..38  tag      HMAC-SHA256(key, bytes 0..21), first 17 bytes (RFC 2104 §5)
+ *   bytes 22..38  tag      keyed BLAKE2s (RFC 7693) of bytes 0..21, 17-byte digest
  * ```
  *
  * 18 id bytes are exactly 24 base64 characters, so the session id (the store key) is the
@@ -15,9 +15,27 @@
  * The tag lets any instance holding the key trust a cookie without a store lookup (as nginx's
  * userid module does), and the issue time tells "first time this cookie comes back" (no record
  * yet, still within the TTL) from "expired" without one either.
+ *
+ * Why BLAKE2s: every request from a client that never returns its cookie signs a new one. Keyed
+ * BLAKE2s with its key block precomputed is one compression per cookie, HMAC-SHA256 two SHA-256
+ * ones; measured in Deno 2.9.6 (22-byte payload, 17-byte tag) ~147 ns against ~555 ns per
+ * tag, and `mintInto()` ~210 ns against ~630 ns.
+ * The BLAKE2s key is BLAKE2s-256 of the SessionKey text, since a SessionKey may be any length
+ * of at least 16 characters and a BLAKE2s key is at most 32 bytes. Note the digest length (17)
+ * is part of the BLAKE2s parameter block, so the tag is not a prefix of a 32-byte digest.
+ *
+ * Legacy tags: cookies minted before the switch carry HMAC-SHA256(SessionKey, bytes 0..21),
+ * first 17 bytes (RFC 2104 §5). `open()` still accepts those (checked after BLAKE2s fails), so
+ * sessions issued before an upgrade survive it instead of being lost; new cookies are always
+ * BLAKE2s. The layout and length are the same for both. The manager answers a legacy cookie
+ * with the same session id signed anew (`resignInto()`), so every client still using its
+ * session holds a BLAKE2s cookie after its next request, and the legacy check can be removed
+ * one release later (after SessionTTL). A cookie that passes neither check costs both (~785 ns
+ * against ~630 ns for one HMAC before).
  * @module
  */
 
+import { blake2s, Blake2sKey } from "./blake2s.ts";
 import { HmacKey } from "./hmac.ts";
 
 const ID_BYTES = 18;
@@ -107,11 +125,15 @@ export interface SessionToken {
   readonly id: string;
   /** When the cookie was issued, epoch ms (whole seconds). */
   readonly issuedMs: number;
+  /** The tag is a legacy HMAC-SHA256 one: send the client the cookie signed anew. */
+  readonly legacy?: true;
 }
 
 /** Issues and checks signed session cookie values. */
 export class SessionSigner {
-  readonly #key: HmacKey;
+  readonly #key: Blake2sKey;
+  /** Only checks cookies minted with HMAC-SHA256 before the switch to BLAKE2s. */
+  readonly #legacy: HmacKey;
   // Scratch buffers, reused by every call (one signer per worker, calls are synchronous).
   readonly #buf = new Uint8Array(PAYLOAD_BYTES + TAG_BYTES);
   readonly #payload = this.#buf.subarray(0, PAYLOAD_BYTES);
@@ -120,9 +142,11 @@ export class SessionSigner {
   #randomAt = this.#random.length;
   readonly #tag = new Uint8Array(TAG_BYTES);
 
-  /** @param secret the SessionKey (any length; hashed when longer than 64 bytes) */
+  /** @param secret the SessionKey (any length; hashed to the 32-byte BLAKE2s key) */
   constructor(secret: string) {
-    this.#key = new HmacKey(new TextEncoder().encode(secret));
+    const bytes = new TextEncoder().encode(secret);
+    this.#key = new Blake2sKey(blake2s(bytes, 32), TAG_BYTES);
+    this.#legacy = new HmacKey(bytes);
   }
 
   /**
@@ -160,23 +184,54 @@ export class SessionSigner {
     this.#randomAt = at + ID_BYTES;
     const issuedS = Math.floor(nowMs / 1000) >>> 0;
     putUint32(buf, ID_BYTES, issuedS);
-    this.#key.signInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
+    this.#key.macInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
     return issuedS;
   }
 
-  /** The token of a cookie value this key signed, or null (malformed, forged or tampered). */
+  /**
+   * The token of a cookie value this key signed, with a BLAKE2s tag or a legacy HMAC-SHA256
+   * one, or null (malformed, forged or tampered).
+   */
   open(value: string): SessionToken | null {
     const buf = this.#buf;
     if (value.length !== COOKIE_VALUE_LENGTH || !decodeInto(value, buf)) return null;
     const want = this.#tag;
-    this.#key.signInto(this.#payload, want, 0, TAG_BYTES);
-    let diff = 0; // constant-time comparison of the truncated tag
-    for (let i = 0; i < TAG_BYTES; i++) diff |= want[i]! ^ buf[PAYLOAD_BYTES + i]!;
-    if (diff !== 0) return null;
+    this.#key.macInto(this.#payload, want, 0, TAG_BYTES);
+    let legacy = false;
+    if (!this.#tagMatches()) {
+      this.#legacy.signInto(this.#payload, want, 0, TAG_BYTES);
+      if (!this.#tagMatches()) return null;
+      legacy = true;
+    }
     const t = ID_BYTES;
     const issuedS = ((buf[t]! << 24) | (buf[t + 1]! << 16) | (buf[t + 2]! << 8) | buf[t + 3]!) >>>
       0;
-    return { id: value.slice(0, ID_CHARS), issuedMs: issuedS * 1000 };
+    const id = value.slice(0, ID_CHARS);
+    return legacy ? { id, issuedMs: issuedS * 1000, legacy } : { id, issuedMs: issuedS * 1000 };
+  }
+
+  /**
+   * The same session's cookie signed anew (BLAKE2s, issued now), written like mintInto(): how a
+   * legacy cookie is replaced while its session lives on.
+   * @param value a cookie value open() accepted
+   */
+  resignInto(value: string, nowMs: number, out: Uint8Array, at: number): void {
+    const buf = this.#buf;
+    if (value.length !== COOKIE_VALUE_LENGTH || !decodeInto(value, buf)) {
+      throw new TypeError("not a cookie value");
+    }
+    putUint32(buf, ID_BYTES, Math.floor(nowMs / 1000) >>> 0);
+    this.#key.macInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
+    encodeBase64Url(buf, out, at);
+  }
+
+  /** Whether #tag equals the tag in #buf, compared in constant time. */
+  #tagMatches(): boolean {
+    const want = this.#tag;
+    const buf = this.#buf;
+    let diff = 0;
+    for (let i = 0; i < TAG_BYTES; i++) diff |= want[i]! ^ buf[PAYLOAD_BYTES + i]!;
+    return diff === 0;
   }
 }
 

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { blake2s } from "./blake2s.ts";
+import { legacyCookie } from "./test_support.ts";
 import {
   COOKIE_VALUE_LENGTH,
   decodeRecord,
@@ -61,6 +63,49 @@ Deno.test("SessionSigner.open() rejects another key's cookies and malformed valu
   ) {
     assert.equal(a.open(v), null, v);
   }
+});
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("SessionSigner.mint() tags a cookie with keyed BLAKE2s of its first 22 bytes", () => {
+  const secret = "a test key of some length";
+  const bytes = fromBase64Url(new SessionSigner(secret).mint(1_700_000_123_456).value)!;
+  assert.equal(bytes.length, 39);
+  // Key: BLAKE2s-256 of the SessionKey text. Digest length 17, in the parameter block, so the
+  // tag is not the first 17 bytes of the 32-byte digest.
+  const key = blake2s(text(secret), 32);
+  assert.deepEqual(bytes.subarray(22), blake2s(bytes.subarray(0, 22), 17, key));
+  assert.notDeepEqual(bytes.subarray(22), blake2s(bytes.subarray(0, 22), 32, key).subarray(0, 17));
+});
+
+Deno.test("SessionSigner.open() accepts a cookie minted with the legacy HMAC-SHA256 tag", () => {
+  const secret = "a key from before the upgrade";
+  const id = crypto.getRandomValues(new Uint8Array(18));
+  const value = legacyCookie(secret, id, 1_700_000_123);
+  assert.deepEqual(new SessionSigner(secret).open(value), {
+    id: toBase64Url(id),
+    issuedMs: 1_700_000_123_000,
+    legacy: true,
+  });
+});
+
+Deno.test("SessionSigner.resignInto() keeps a legacy cookie's id under a BLAKE2s tag", () => {
+  const secret = "a key from before the upgrade";
+  const s = new SessionSigner(secret);
+  const id = crypto.getRandomValues(new Uint8Array(18));
+  const out = new Uint8Array(60).fill(0x2e);
+  s.resignInto(legacyCookie(secret, id, 1_700_000_123), 1_800_000_000_999, out, 4);
+  assert.deepEqual([...out.subarray(0, 4), ...out.subarray(56)], new Array(8).fill(0x2e));
+  const value = new TextDecoder().decode(out.subarray(4, 56));
+  assert.deepEqual(s.open(value), { id: toBase64Url(id), issuedMs: 1_800_000_000_000 });
+  assert.throws(() => s.resignInto("short", 0, out, 0), TypeError);
+});
+
+Deno.test("SessionSigner.open() rejects a legacy HMAC-SHA256 cookie made under another key", () => {
+  const id = crypto.getRandomValues(new Uint8Array(18));
+  const value = legacyCookie("key number one!!", id, 1_700_000_123);
+  assert.equal(new SessionSigner("key number two!!").open(value), null);
+  assert.notEqual(new SessionSigner("key number one!!").open(value), null);
 });
 
 Deno.test("mergeRecord() creates on first sight, then adds requests and keeps the latest client", () => {
