@@ -17,8 +17,11 @@
  * @module
  */
 
-/** RFC 7693 §2.6: the initialization vector (the same words as SHA-256's initial hash). */
-const IV = new Int32Array([
+/**
+ * RFC 7693 §2.6: the initialization vector, the same words as SHA-256's initial hash value
+ * (FIPS 180-4 §5.3.3), which `hmac.ts` takes from here.
+ */
+export const IV = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { IV } from "./blake2s.ts";
+
 // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the
 // first 64 primes.
 const K = new Int32Array([
@@ -83,17 +85,8 @@ const K = new Int32Array([
   0xc67178f2,
 ]);
 
-// FIPS 180-4 §5.3.3: initial hash value.
-const H0 = new Int32Array([
-  0x6a09e667,
-  0xbb67ae85,
-  0x3c6ef372,
-  0xa54ff53a,
-  0x510e527f,
-  0x9b05688c,
-  0x1f83d9ab,
-  0x5be0cd19,
-]);
+// FIPS 180-4 §5.3.3: initial hash value (the same words are BLAKE2s's IV).
+const H0 = IV;
 
 const BLOCK = 64;
 
