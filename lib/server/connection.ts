@@ -14,6 +14,7 @@ import { CONTINUE_100, type ResponseFields } from "../http/response_head.ts";
 import type { AccessRecord } from "../log/access_log.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import type { StaticRequest } from "../static/responder.ts";
+import { LoopClock } from "../util/loop_clock.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
 import { BeforeHeadError, type Transport, writeAll, writeResponse } from "./body_writer.ts";
 import { FramePool, HEAD_ROOM } from "./frame_pool.ts";
@@ -68,10 +69,10 @@ export interface ConnectionHooks {
   /** Head serializer shared by a worker's connections (one per connection when absent). */
   readonly heads?: HeadCache;
   /**
-   * The clock for deadlines and log times: a coarse one (updated a few times a second) saves a
-   * Date.now() call per phase change. Default Date.now.
+   * The worker's clock, shared with the site: the connection refreshes it when a read or write
+   * completes, and reads it for deadlines and log times (default: one of its own).
    */
-  readonly now?: () => number;
+  readonly clock?: LoopClock;
   /** Reusable frames for small in-memory bodies (none: a fresh buffer per response). */
   readonly frames?: FramePool;
   /** Called after each response, e.g. for counters. */
@@ -114,7 +115,7 @@ export class Connection implements InputBuffer, Slotted {
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
   readonly #heads: HeadCache;
-  readonly #now: () => number;
+  readonly #clock: LoopClock;
   /** The transport for large bodies: each completed write moves the send deadline forward. */
   #progressTransport: Transport | null = null;
   #requests = 0;
@@ -140,7 +141,7 @@ export class Connection implements InputBuffer, Slotted {
       ? spare
       : new RequestParser(settings.limits);
     this.#heads = hooks.heads ?? new HeadCache(settings.serverHeader, hooks.date);
-    this.#now = hooks.now ?? Date.now;
+    this.#clock = hooks.clock ?? new LoopClock();
   }
 
   /** The transport for large bodies: each completed write moves the send deadline forward. */
@@ -150,7 +151,8 @@ export class Connection implements InputBuffer, Slotted {
       read: (p) => t.read(p),
       write: async (p) => {
         const n = await t.write(p);
-        if (this.phase === "writing") this.deadline = this.#now() + this.#s.sendTimeoutMs;
+        const now = this.#clock.refresh();
+        if (this.phase === "writing") this.deadline = now + this.#s.sendTimeoutMs;
         return n;
       },
       close: () => t.close(),
@@ -191,6 +193,7 @@ export class Connection implements InputBuffer, Slotted {
           }
           // fill(), inlined; the whole buffer itself when it is empty (no view to make).
           const n = await this.#t.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
+          this.#clock.refresh();
           if (n === null || n === 0) break;
           this.end += n;
           continue;
@@ -204,7 +207,11 @@ export class Connection implements InputBuffer, Slotted {
           const out = this.#out!;
           try {
             let off = await this.#t.write(out);
-            while (off < out.length) off += await this.#t.write(out.subarray(off));
+            // A client slow to read: the next deadlines count from when the write ended.
+            while (off < out.length) {
+              off += await this.#t.write(out.subarray(off));
+              this.#clock.refresh();
+            }
           } finally {
             this.#quickDone();
           }
@@ -262,6 +269,7 @@ export class Connection implements InputBuffer, Slotted {
   async fill(): Promise<boolean> {
     if (this.end === this.buf.length) this.#makeRoom();
     const n = await this.#t.read(this.buf.subarray(this.end));
+    this.#clock.refresh();
     if (n === null || n === 0) return false;
     this.end += n;
     return true;
@@ -318,12 +326,12 @@ export class Connection implements InputBuffer, Slotted {
   #setIdle(): void {
     const first = this.#requests === 0;
     this.phase = "idle";
-    this.deadline = this.#now() + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
+    this.deadline = this.#clock.now() + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
   }
 
   #setPhase(p: Phase, timeoutMs: number): void {
     this.phase = p;
-    this.deadline = timeoutMs === Infinity ? Infinity : this.#now() + timeoutMs;
+    this.deadline = timeoutMs === Infinity ? Infinity : this.#clock.now() + timeoutMs;
   }
 
   /**
@@ -628,7 +636,7 @@ export class Connection implements InputBuffer, Slotted {
     this.#h.access({
       client: this.#peer.ip,
       user: null,
-      timeMs: this.#now(),
+      timeMs: this.#clock.now(),
       requestLine: line,
       status,
       bytes,

@@ -10,6 +10,7 @@ import {
   type ServerRequest,
 } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
+import { LoopClock } from "../util/loop_clock.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -379,4 +380,33 @@ Deno.test("Connection gives a pooled frame back when a field cannot be written",
   assertEquals(frames.bytes, 2048 + data.length);
   assertEquals(frames.acquire(data) !== null, true);
   assertEquals(frames.bytes, 2048 + data.length);
+});
+
+Deno.test("Connection refreshes the worker's clock when a read completes, and times requests by it", async () => {
+  let real = 1_000;
+  const clock = new LoopClock(() => real);
+  const t = new MemoryTransport(["GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\n"]);
+  const read = t.read.bind(t);
+  let reads = 0;
+  let release: (n: null) => void = () => {};
+  t.read = (p) => {
+    if (++reads > 2) return new Promise((r) => (release = r)); // the rest of /b never comes
+    real += 500; // each read arrives 500 ms after the one before
+    return read(p);
+  };
+  const log: AccessRecord[] = [];
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, { ...hooks(log), clock });
+  const done = c.run();
+  assertEquals(clock.now(), 1_000, "nothing read yet");
+  await new Promise((r) => setTimeout(r, 10));
+  // Both reads completed: /a answered at the first (1 500), /b's head half there at the second.
+  assertEquals(log.map((l) => [l.requestLine, l.timeMs]), [["GET /a HTTP/1.1", 1_500]]);
+  assertEquals(clock.now(), 2_000);
+  assertEquals(c.phase, "head");
+  assertEquals(c.deadline, 2_000 + SETTINGS.headerTimeoutMs);
+  real = 9_999; // not read by anyone until the next wakeup
+  assertEquals(clock.now(), 2_000);
+  c.close();
+  release(null);
+  await done;
 });

@@ -43,6 +43,8 @@ export interface FeatureHost {
   readonly id: number;
   post(m: FromWorker): void;
   log(level: LogLevel, module: string, message: string, peer?: Peer): void;
+  /** The clock for session cookies and counters (default Date.now; a worker's LoopClock). */
+  readonly now?: () => number;
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +52,7 @@ const encoder = new TextEncoder();
 /** Sessions, counters and the status page of one worker. */
 export class WorkerFeatures {
   readonly #host: FeatureHost;
+  readonly #now: () => number;
   readonly #store: ResilientStore;
   readonly #sessions: SessionManager | null;
   readonly #counters = new Counters();
@@ -63,6 +66,7 @@ export class WorkerFeatures {
 
   constructor(config: Config, sessionKey: string, host: FeatureHost) {
     this.#host = host;
+    this.#now = host.now ?? Date.now;
     const primary = config.memcached.length === 0
       ? null
       : new MemcachedStore({ servers: config.memcached, timeoutMs: config.memcachedTimeoutMs });
@@ -75,12 +79,16 @@ export class WorkerFeatures {
     });
     this.#store.start();
     this.#sessions = config.sessions
-      ? new SessionManager({
-        cookieName: config.sessionCookie,
-        ttlS: config.sessionTtlS,
-        secure: config.sessionSecure,
-        secret: sessionKey,
-      }, this.#store)
+      ? new SessionManager(
+        {
+          cookieName: config.sessionCookie,
+          ttlS: config.sessionTtlS,
+          secure: config.sessionSecure,
+          secret: sessionKey,
+        },
+        this.#store,
+        host.now,
+      )
       : null;
     this.#debug = config.logLevel === "debug";
     this.#statusPath = config.statusEnabled ? config.statusPath : null;
@@ -183,7 +191,7 @@ export class WorkerFeatures {
    */
   responded(req: ServerRequest | null, status: number, bytes: number): void {
     const name = counterName(req === null ? null : req.target, status);
-    const n = this.#counters.record(name, status, bytes, req?.peer ?? null, Date.now());
+    const n = this.#counters.record(name, status, bytes, req?.peer ?? null, this.#now());
     if (this.#debug) {
       const ip = req === null ? "-" : req.peer.ip;
       const port = req === null ? "-" : String(req.peer.port);

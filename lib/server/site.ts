@@ -65,11 +65,13 @@ export function connectionSettings(config: Config): ConnectionSettings {
  * Build a worker's site.
  * @param templates error page templates by status, loaded once by the main thread
  * @param wrap what runs around the responder (sessions, status page), if anything
+ * @param now the clock of the memo and the file cache (a worker passes its LoopClock's)
  */
 export function buildSite(
   config: Config,
   templates: Readonly<Record<string, string>>,
   wrap?: HandlerWrap,
+  now: () => number = Date.now,
 ): Site {
   const root = Deno.realPathSync(config.documentRoot);
   const pages = buildErrorPages(new Map(Object.entries(templates).map(([k, v]) => [Number(k), v])));
@@ -81,11 +83,11 @@ export function buildSite(
     ttlMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs / 2,
     maxEntries: MEMO_ENTRIES,
     maxBodyBytes: config.fileCacheMaxFile,
-    now: Date.now,
+    now,
   });
   const responder = new Responder({
-    fs: cachedFs(config, new DenoFileSystem(root, chunk), memo),
-    assetFs: cachedFs(config, new DenoFileSystem(assets, chunk), memo),
+    fs: cachedFs(config, new DenoFileSystem(root, chunk), memo, now),
+    assetFs: cachedFs(config, new DenoFileSystem(assets, chunk), memo, now),
     pages,
     auth: loadAuthenticator(config.passwordFile),
     options: {
@@ -159,13 +161,18 @@ const INVALIDATE_CHANNEL = "httpserver-file-cache";
  * same path in every other worker of the process at once (BroadcastChannel); edits made by
  * anything else show up within FileCacheRevalidate.
  */
-function cachedFs(config: Config, inner: FileSystem, memo: ResponseMemo): FileSystem {
+function cachedFs(
+  config: Config,
+  inner: FileSystem,
+  memo: ResponseMemo,
+  now: () => number,
+): FileSystem {
   const cache = new CachedFileSystem(inner, {
     maxBytes: config.fileCacheBytes,
     maxFileSize: Math.min(config.fileCacheMaxFile, config.fileCacheBytes),
     revalidateMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs / 2,
     maxEntries: config.fileCacheBytes === 0 ? 0 : FILE_CACHE_ENTRIES,
-    now: Date.now,
+    now,
   });
   const channel = new BroadcastChannel(INVALIDATE_CHANNEL);
   channel.onmessage = (e: MessageEvent<string>) => {

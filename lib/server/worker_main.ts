@@ -23,6 +23,7 @@ import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts"
 import { buildSite, type Site } from "./site.ts";
 import { SlotList } from "./slot_list.ts";
 import { concatBytes } from "../util/bytes.ts";
+import { LoopClock } from "../util/loop_clock.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
@@ -35,8 +36,12 @@ const FRAME_POOL_BYTES = 32 * 1024 * 1024;
 const STATS_MS = 1000;
 
 let id = 0;
-/** Coarse clock for deadlines and log lines, refreshed by the sweeper and the log timer. */
-let clock = Date.now();
+/**
+ * The worker's time as of its last wakeup: connections refresh it when a read or write
+ * completes, the sweeper and the log timer when they fire. Deadlines, log lines, the Date
+ * field, sessions, counters, the memo and the file cache read it (see loop_clock.ts).
+ */
+const clock = new LoopClock();
 let listener: Deno.Listener | null = null;
 let draining = false;
 const connections = new SlotList<Connection>();
@@ -56,7 +61,7 @@ function post(m: FromWorker): void {
 }
 
 function flushLogs(): void {
-  clock = Date.now();
+  clock.refresh();
   if (accessLines.length === 0 && errorText === "") return;
   const access = accessLines.take();
   const m: FromWorker = {
@@ -88,8 +93,8 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
   const rank = LEVEL_RANK[level];
   if (rank < lowestRank) return;
   const rec: ErrorRecord = peer === undefined
-    ? { timeMs: Date.now(), level, module, message, tid: id }
-    : { timeMs: Date.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
+    ? { timeMs: clock.now(), level, module, message, tid: id }
+    : { timeMs: clock.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
   const line = formatErrorLine(rec, Deno.pid) + "\n";
   errorText += line;
   if (rank >= LEVEL_RANK[STDERR_LEVEL]) stderrText += line;
@@ -99,7 +104,7 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
 function hooks(site: Site, dates: DateCache): ConnectionHooks {
   return {
     heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
-    now: () => clock,
+    clock,
     frames: new FramePool(FRAME_POOL_BYTES),
     handle: (req) => site.handle(req),
     errorPlan: (status, method, message) => site.errorPlan(status, method, message),
@@ -121,13 +126,13 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   const config = msg.config;
   lowestRank = LEVEL_RANK[config.logLevel];
   try {
-    features = new WorkerFeatures(config, msg.sessionKey, { id, post, log });
+    features = new WorkerFeatures(config, msg.sessionKey, { id, post, log, now: clock.now });
   } catch (e) {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  const site = buildSite(config, msg.templates, features.wrap);
-  const h = hooks(site, new DateCache(Date.now));
+  const site = buildSite(config, msg.templates, features.wrap, clock.now);
+  const h = hooks(site, new DateCache(clock.now));
   const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
   try {
     listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
@@ -170,8 +175,9 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
         draining || e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted
       ) return;
       failures++;
-      if (clock - loggedAt >= 1000) {
-        loggedAt = clock;
+      const now = clock.refresh();
+      if (now - loggedAt >= 1000) {
+        loggedAt = now;
         h.error(
           "error",
           `accept failed (${failures} in a row): ${e instanceof Error ? e.message : e}`,
@@ -229,7 +235,7 @@ function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap
 }
 
 function sweep(): void {
-  const now = clock = Date.now();
+  const now = clock.refresh();
   for (const c of connections.snapshot()) if (c.deadline <= now) c.onTimeout();
 }
 

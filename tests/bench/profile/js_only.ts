@@ -21,6 +21,7 @@ import { WorkerFeatures } from "../../../lib/server/features.ts";
 import { FramePool } from "../../../lib/server/frame_pool.ts";
 import { HeadCache } from "../../../lib/server/head_cache.ts";
 import { buildSite } from "../../../lib/server/site.ts";
+import { LoopClock } from "../../../lib/util/loop_clock.ts";
 
 const file = resolve(Deno.args[0] ?? "http.conf");
 const path = Deno.args[1] ?? "/";
@@ -29,18 +30,21 @@ const close = Deno.args[3] === "close";
 const parsed = parseConfig(Deno.readTextFileSync(file), { file, baseDir: dirname(file), cpus: 1 });
 // No store traffic: the measurement is of this process alone.
 const config = { ...parsed, memcached: [] };
+// One clock for everything, as in a worker (worker_main.ts).
+const clock = new LoopClock();
 const features = new WorkerFeatures(config, "profile-session-key-0123456789", {
   id: 1,
   post: () => {},
   log: () => {},
+  now: clock.now,
 });
-const site = buildSite(config, {}, features.wrap);
+const site = buildSite(config, {}, features.wrap, clock.now);
 const settings = { ...site.settings, maxRequestsPerConnection: 0 };
-const dates = new DateCache(Date.now);
+const dates = new DateCache(clock.now);
 const accessLines = new AccessLineBuffer(72 * 1024);
 const hooks: ConnectionHooks = {
   heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
-  now: () => Date.now(),
+  clock,
   frames: new FramePool(32 << 20),
   handle: (req) => site.handle(req),
   errorPlan: (s, m, msg) => site.errorPlan(s, m, msg),

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { LoopClock } from "./loop_clock.ts";
+
+Deno.test("LoopClock: reads the source once per refresh, not per read", () => {
+  let real = 1000;
+  let reads = 0;
+  const clock = new LoopClock(() => (reads++, real));
+  assert.equal(clock.now(), 1000);
+  real = 1500;
+  assert.equal(clock.now(), 1000, "no refresh yet: the time of the last wakeup");
+  assert.equal(clock.now(), 1000);
+  assert.equal(reads, 1);
+  assert.equal(clock.refresh(), 1500);
+  assert.equal(clock.now(), 1500);
+  assert.equal(reads, 2);
+});
+
+Deno.test("LoopClock: now works detached, as a `now` option", () => {
+  let real = 7;
+  const clock = new LoopClock(() => real);
+  const now = clock.now;
+  real = 8;
+  clock.refresh();
+  assert.equal(now(), 8);
+});
+
+Deno.test("LoopClock: defaults to Date.now", () => {
+  const before = Date.now();
+  const clock = new LoopClock();
+  assert.ok(clock.now() >= before && clock.now() <= Date.now());
+});
