@@ -38,8 +38,10 @@ const STATS_MS = 1000;
 let id = 0;
 /**
  * The worker's time as of its last wakeup: connections refresh it when a read or write
- * completes, the sweeper and the log timer when they fire. Deadlines, log lines, the Date
- * field, sessions, counters, the memo and the file cache read it (see loop_clock.ts).
+ * completes, the sweeper and the log timer when they fire. Deadlines, access-log lines, the
+ * Date field, sessions, counters, the memo and the file cache read it (see loop_clock.ts).
+ * Error-log lines read the real clock: they are also written from timers and store callbacks,
+ * where the last wakeup may be up to a timer period old.
  */
 const clock = new LoopClock();
 let listener: Deno.Listener | null = null;
@@ -93,8 +95,8 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
   const rank = LEVEL_RANK[level];
   if (rank < lowestRank) return;
   const rec: ErrorRecord = peer === undefined
-    ? { timeMs: clock.now(), level, module, message, tid: id }
-    : { timeMs: clock.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
+    ? { timeMs: Date.now(), level, module, message, tid: id }
+    : { timeMs: Date.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
   const line = formatErrorLine(rec, Deno.pid) + "\n";
   errorText += line;
   if (rank >= LEVEL_RANK[STDERR_LEVEL]) stderrText += line;
