@@ -1,6 +1,7 @@
 /**
  * The servers under test and how each is started and stopped: ours (as shipped, and with
- * sessions off), Debian's nginx (plain and tuned) and a minimal `Deno.serve` reference.
+ * sessions off), Debian's nginx (plain and tuned), a minimal `Deno.serve` reference and the raw
+ * Deno loop (the floor under ours).
  * @module
  */
 
@@ -104,6 +105,17 @@ async function startDenoRef(ctx: StartContext): Promise<RunningServer> {
   return { port, proc, stop: () => proc.stop("SIGTERM", 10_000) };
 }
 
+async function startRawLoop(ctx: StartContext): Promise<RunningServer> {
+  const port = freePort();
+  const script = join(ctx.repoDir, "tests", "bench", "raw_loop_ref.ts");
+  const args = ["run", "-A", script, String(port), String(ctx.workers)];
+  const env = { BENCH_DOCROOT: ctx.docRoot };
+  const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir, env });
+  const err = await proc.waitHttp(port, START_TIMEOUT_MS);
+  if (err !== null) throw new Error(`Cannot start the raw-loop reference: ${err.message}`);
+  return { port, proc, stop: () => proc.stop("SIGTERM", 10_000) };
+}
+
 /** The 1 KiB keep-alive cases, where the sessions-off variant of ours also runs. */
 const ONE_KIB_CASES = ["1k-c50", "1k-c256"];
 
@@ -128,6 +140,14 @@ export const SERVERS: readonly ServerDef[] = [
     label: "Deno.serve ref",
     only: ["1k-c50", "1k-c256", "64k-c50", "10m-c8", "1k-close", "404-c50", "idle"],
     start: startDenoRef,
+  },
+  // The floor under ours: Deno's accept, read, write and close with responses prepared once,
+  // so only the cases whose answer is one fixed small response.
+  {
+    id: "raw",
+    label: "raw Deno loop",
+    only: ["1k-c50", "1k-c256", "64k-c50", "1k-close", "404-c50"],
+    start: startRawLoop,
   },
 ];
 
