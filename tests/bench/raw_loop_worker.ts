@@ -7,8 +7,10 @@
  * @module
  */
 
+/// <reference lib="deno.worker" />
+
 import { connTransport } from "../../lib/server/conn_transport.ts";
-import type { Transport } from "../../lib/server/body_writer.ts";
+import { writeAll } from "../../lib/server/body_writer.ts";
 
 /** Message from raw_loop_ref.ts. */
 export interface RawStart {
@@ -60,11 +62,6 @@ function refresh(files: Readonly<Record<string, Uint8Array>>): void {
     keep: response("404 Not Found", t, NOT_FOUND, false),
     close: response("404 Not Found", t, NOT_FOUND, true),
   };
-}
-
-async function writeAll(t: Transport, out: Uint8Array): Promise<void> {
-  let off = await t.write(out);
-  while (off < out.length) off += await t.write(out.subarray(off));
 }
 
 /** Serve one connection: every complete head in the buffer gets its prepared response. */
