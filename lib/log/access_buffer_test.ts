@@ -2,19 +2,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { AccessLineBuffer } from "./access_buffer.ts";
 import { type AccessRecord, formatAccessLine } from "./access_log.ts";
+import { APACHE_EXAMPLE } from "./test_support.ts";
 
 const latin1 = new TextDecoder("latin1");
 
-const base: AccessRecord = {
-  client: "192.0.2.1",
-  user: null,
-  timeMs: Date.UTC(2000, 9, 10, 13, 55, 36),
-  requestLine: "GET /apache_pb.gif HTTP/1.0",
-  status: 200,
-  bytes: 2326,
-  referer: "http://www.example.com/start.html",
-  userAgent: "Mozilla/4.08 [en] (Win98; I ;Nav)",
-};
+const base = APACHE_EXAMPLE;
 
 Deno.test("AccessLineBuffer holds formatAccessLine's lines as ASCII bytes, in order", () => {
   const b = new AccessLineBuffer(1024);

@@ -1,17 +1,9 @@
 import { assertEquals } from "../http/test_assert.ts";
 import { clfTime, escapeLogValue, formatAccessLine } from "./access_log.ts";
+import { APACHE_EXAMPLE } from "./test_support.ts";
 
 Deno.test("formatAccessLine() writes Apache Combined Log Format", () => {
-  const line = formatAccessLine({
-    client: "192.0.2.1",
-    user: null,
-    timeMs: Date.UTC(2000, 9, 10, 13, 55, 36),
-    requestLine: "GET /apache_pb.gif HTTP/1.0",
-    status: 200,
-    bytes: 2326,
-    referer: "http://www.example.com/start.html",
-    userAgent: "Mozilla/4.08 [en] (Win98; I ;Nav)",
-  });
+  const line = formatAccessLine(APACHE_EXAMPLE);
   assertEquals(
     line,
     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"',
