@@ -87,7 +87,7 @@ export class WorkerFeatures {
           secret: sessionKey,
         },
         this.#store,
-        host.now,
+        this.#now,
       )
       : null;
     this.#debug = config.logLevel === "debug";

@@ -1,8 +1,9 @@
 /**
- * Memoized plans for the common request (from its second miss on, see DOOR_SLOTS): a GET or HEAD of a small file, whole or a range of it
- * (keyed by the Range value; a multipart answer keeps its boundary), unconditional or
- * revalidating with If-None-Match / If-Modified-Since (keyed by their values: a browser that
- * reloads a page asks the same question about the same file version, and gets the memoized 304).
+ * Memoized plans for the common request (from its second miss on, see DOOR_SLOTS): a GET or
+ * HEAD of a small file, whole or a range of it (keyed by the Range value; a multipart answer
+ * keeps its boundary), unconditional or revalidating with If-None-Match / If-Modified-Since
+ * (keyed by their values: a browser that reloads a page asks the same question about the same
+ * file version, and gets the memoized 304).
  * The plan (with its header fields, serialized once by HeadCache, and the body bytes from the
  * file cache) is reused for FileCacheRevalidate, the same interval the file cache trusts a stat
  * for, so an edit shows up within that interval either way (the file cache remembers "not
@@ -130,7 +131,7 @@ export class ResponseMemo {
     if (ae === undefined && keyed === "" && req.method === "GET" && req.versionMinor !== 0) {
       return req.target;
     }
-    return keyed === "" ? this.#baseKey(req, ae) : this.#baseKey(req, ae) + keyed;
+    return this.#baseKey(req, ae) + keyed;
   }
 
   #baseKey(req: MemoRequest, ae: string | undefined): string {

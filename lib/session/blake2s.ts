@@ -68,9 +68,9 @@ const SIGMA = new Uint8Array([
  * written-out rounds were a little faster, `macInto` 152-155 ns against 161-165 ns, but in the
  * server they were slower. A cookieless request runs through far more code than fits in the
  * instruction cache, and ten written-out rounds are ten times the machine code to fetch again
- * for every cookie. Three alternating A/B pairs on this 2-core machine, wrk -t2 -c50 on the 1 KiB file:
- * server user CPU 3.88-4.01 µs per request written out, 3.71-3.79 with the loop; with a
- * connection per request 14.9-15.1 against 13.1-14.4 µs.
+ * for every cookie. Three alternating A/B pairs on this 2-core machine, wrk -t2 -c50 on the
+ * 1 KiB file: server user CPU 3.88-4.01 µs per request written out, 3.71-3.79 with the loop;
+ * with a connection per request 14.9-15.1 against 13.1-14.4 µs.
  */
 function compress(
   from: Int32Array,
