@@ -53,6 +53,17 @@ export function renderTable(header: string[], rows: string[][], left: number): s
 }
 
 /**
+ * The lowest and highest per-round ratio, `1.28-1.41`, or `-` when there is no range.
+ * @param range from WrkRow.ratioRange
+ * @returns the text
+ * @example
+ * formatRange({ min: 1.284, max: 1.409 }); // "1.28-1.41"
+ */
+export function formatRange(range: WrkRow["ratioRange"]): string {
+  return range === null ? "-" : `${formatRatio(range.min)}-${formatRatio(range.max)}`;
+}
+
+/**
  * CPU microseconds per request with one decimal, or `-` when unmeasured.
  * @param us microseconds
  * @returns the text
@@ -62,9 +73,10 @@ export function formatCpu(us: number | null): string {
 }
 
 /**
- * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | p99 ratio | server and
- * wrk CPU µs per request. `ratio` is the case's metric (req/s; MiB/s for the 10 MiB case) over
- * nginx's. The CPU columns show where a ratio comes from on a machine whose cores the server
+ * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | its range over rounds |
+ * p99 ratio | server and wrk CPU µs per request. `ratio` is the case's metric (req/s; MiB/s for
+ * the 10 MiB case) over nginx's, from the medians; `rounds` is the lowest and highest ratio of a
+ * single round, how much one run could have said. The CPU columns show where a ratio comes from on a machine whose cores the server
  * shares with wrk.
  * @param rows summary rows
  * @returns the table text
@@ -78,6 +90,7 @@ export function formatWrkTable(rows: readonly WrkRow[]): string {
     "p50",
     "p99",
     "ratio/nginx",
+    "rounds",
     "p99/nginx",
     "server us/req",
     "wrk us/req",
@@ -90,6 +103,7 @@ export function formatWrkTable(rows: readonly WrkRow[]): string {
     formatLatency(r.p50Us),
     formatLatency(r.p99Us),
     formatRatio(r.ratio),
+    formatRange(r.ratioRange),
     formatRatio(r.p99Ratio),
     formatCpu(r.serverCpuUs),
     formatCpu(r.wrkCpuUs),

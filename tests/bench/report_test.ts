@@ -3,6 +3,7 @@ import {
   formatCpu,
   formatIdleTable,
   formatLatency,
+  formatRange,
   formatRatio,
   formatWrkTable,
   renderTable,
@@ -24,6 +25,7 @@ function row(over: Partial<WrkRow>): WrkRow {
     serverCpuUs: 8.649,
     wrkCpuUs: 6.04,
     ratio: 1.4,
+    ratioRange: { min: 1.284, max: 1.409 },
     p99Ratio: 0.5,
     non2xx3xx: 0,
     socketErrors: 0,
@@ -43,6 +45,12 @@ Deno.test("formatRatio() prints two decimals or a dash", () => {
   assert.equal(formatRatio(1.4049), "1.40");
   assert.equal(formatRatio(null), "-");
   assert.equal(formatRatio(Infinity), "-");
+});
+
+Deno.test("formatRange() prints the lowest and highest round's ratio, or a dash", () => {
+  assert.equal(formatRange({ min: 1.284, max: 1.409 }), "1.28-1.41");
+  assert.equal(formatRange({ min: 0.9, max: 0.9 }), "0.90-0.90");
+  assert.equal(formatRange(null), "-");
 });
 
 Deno.test("formatCpu() prints one decimal or a dash", () => {
@@ -68,10 +76,12 @@ Deno.test("formatWrkTable() prints one line per row with MiB/s, latencies and ra
   assert.match(lines[0] ?? "", /\| server us\/req \| wrk us\/req$/);
   assert.match(
     lines[2] ?? "",
-    /\| ours +\| 140000 \| +150\.0 \| +320us \| +1\.20ms \| +1\.40 \| +0\.50 \| +8\.6 \| +6\.0$/,
+    /\| ours +\| 140000 \| +150\.0 \| +320us \| +1\.20ms \| +1\.40 \| 1\.28-1\.41 \| +0\.50 \| +8\.6 \| +6\.0$/,
   );
-  assert.match(lines[3] ?? "", /\| 100000 \|.*\| +1\.00 \| +1\.00 \|/);
-  assert.match(lines[4] ?? "", /\| +2\.00s \|.*\| +- \| +- \|/);
+  assert.match(lines[3] ?? "", /\| 100000 \|.*\| +1\.00 \| 1\.28-1\.41 \| +1\.00 \|/);
+  const none = formatWrkTable([row({ ratio: null, ratioRange: null, p99Ratio: null })]);
+  assert.match(none.trimEnd().split("\n")[2] ?? "", /\| +- \| +- \| +- \| +8\.6 \|/);
+  assert.match(lines[4] ?? "", /\| +2\.00s \|.*\| +- \| 1\.28-1\.41 \| +- \|/);
 });
 
 Deno.test("formatIdleTable() shows counts, RSS in MiB and KiB per connection", () => {

@@ -58,6 +58,13 @@ export interface WrkRow {
   readonly ratio: number | null;
   /** This row's p99 over nginx's p99. */
   readonly p99Ratio: number | null;
+  /**
+   * Lowest and highest ratio of one round (this row's run over nginx's run of the same round),
+   * over the rounds where both produced numbers; null with fewer than two such rounds. Rounds
+   * alternate servers, so a round's pair ran minutes apart at most: the spread says how far one
+   * run's ratio can be trusted on a noisy machine.
+   */
+  readonly ratioRange: { readonly min: number; readonly max: number } | null;
   /** Sum over rounds of non-2xx/3xx responses and of socket errors. */
   readonly non2xx3xx: number;
   readonly socketErrors: number;
@@ -100,7 +107,23 @@ function ratio(a: number, b: number | undefined): number | null {
   return b === undefined || !(b > 0) ? null : a / b;
 }
 
-type BaseRow = Omit<WrkRow, "ratio" | "p99Ratio">;
+type BaseRow = Omit<WrkRow, "ratio" | "p99Ratio" | "ratioRange">;
+
+/** Per-round ratios of `runs` to `baseline` (same case), paired by round number. */
+function roundRatios(
+  runs: readonly WrkRecord[],
+  baseline: readonly WrkRecord[],
+  metric: (r: WrkResult) => number,
+): WrkRow["ratioRange"] {
+  const ratios: number[] = [];
+  for (const run of runs) {
+    if (run.result === null) continue;
+    const ref = baseline.find((b) => b.round === run.round)?.result;
+    const r = ref === undefined || ref === null ? null : ratio(metric(run.result), metric(ref));
+    if (r !== null) ratios.push(r);
+  }
+  return ratios.length < 2 ? null : { min: Math.min(...ratios), max: Math.max(...ratios) };
+}
 
 function wrkRow(c: WrkCase, s: ServerLabel, runs: readonly WrkRecord[]): BaseRow {
   const results = runs.flatMap((r) => (r.result === null ? [] : [r.result]));
@@ -146,17 +169,21 @@ export function summarizeWrk(
 ): WrkRow[] {
   const rows: WrkRow[] = [];
   for (const c of cases) {
+    const runsOf = (id: string) => records.filter((r) => r.caseId === c.id && r.serverId === id);
     const base = servers.map((s): BaseRow | null => {
-      const got = records.filter((r) => r.caseId === c.id && r.serverId === s.id);
+      const got = runsOf(s.id);
       return got.some((r) => r.result !== null) ? wrkRow(c, s, got) : null;
     }).filter((r) => r !== null);
     const ref = base.find((r) => r.serverId === BASELINE_ID);
-    const metric = (r: BaseRow) => (c.metric === "mbps" ? r.bytesPerSec : r.rps);
+    const metric = (r: { rps: number; bytesPerSec: number }) =>
+      c.metric === "mbps" ? r.bytesPerSec : r.rps;
+    const baseline = runsOf(BASELINE_ID);
     for (const r of base) {
       rows.push({
         ...r,
         ratio: ref === undefined ? null : ratio(metric(r), metric(ref)),
         p99Ratio: ratio(r.p99Us, ref?.p99Us),
+        ratioRange: roundRatios(runsOf(r.serverId), baseline, metric),
       });
     }
   }

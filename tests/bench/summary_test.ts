@@ -84,6 +84,34 @@ Deno.test("summarizeWrk() gives server and wrk CPU per request, medians over mea
   assert.ok(Math.abs((ours?.wrkCpuUs ?? 0) - 6) < 1e-9);
 });
 
+Deno.test("summarizeWrk() pairs rounds for the ratio range, skipping rounds either side lost", () => {
+  const rows = summarizeWrk(
+    [
+      rec(1, "1k-c50", "ours", result(150)),
+      rec(1, "1k-c50", "nginx", result(100)),
+      rec(2, "1k-c50", "ours", result(120)),
+      rec(2, "1k-c50", "nginx", result(100)),
+      rec(3, "1k-c50", "ours", result(999)), // nginx lost this round: not a pair
+      rec(3, "1k-c50", "nginx", null),
+      rec(4, "1k-c50", "ours", null), // ours lost this one
+      rec(4, "1k-c50", "nginx", result(50)),
+      rec(5, "1k-c50", "ours", result(140)),
+      rec(5, "1k-c50", "nginx", result(80)),
+    ],
+    WRK_CASES.slice(0, 1),
+    SERVERS,
+  );
+  const [ours, nginx] = rows;
+  assert.deepEqual(ours?.ratioRange, { min: 1.2, max: 1.75 });
+  assert.deepEqual(nginx?.ratioRange, { min: 1, max: 1 });
+  const one = summarizeWrk(
+    [rec(1, "1k-c50", "ours", result(150)), rec(1, "1k-c50", "nginx", result(100))],
+    WRK_CASES.slice(0, 1),
+    SERVERS,
+  );
+  assert.equal(one[0]?.ratioRange, null, "one paired round is no range");
+});
+
 Deno.test("summarizeWrk() judges the 10 MiB case by bytes per second", () => {
   const big = WRK_CASES.find((c) => c.metric === "mbps");
   assert.ok(big);
@@ -96,6 +124,17 @@ Deno.test("summarizeWrk() judges the 10 MiB case by bytes per second", () => {
     SERVERS,
   );
   assert.equal(rows[0]?.ratio, 1.5);
+  const two = summarizeWrk(
+    [
+      rec(1, big.id, "ours", result(10, { bytesPerSec: 3000 })),
+      rec(1, big.id, "nginx", result(20, { bytesPerSec: 2000 })),
+      rec(2, big.id, "ours", result(10, { bytesPerSec: 2000 })),
+      rec(2, big.id, "nginx", result(20, { bytesPerSec: 2000 })),
+    ],
+    [big],
+    SERVERS,
+  );
+  assert.deepEqual(two[0]?.ratioRange, { min: 1, max: 1.5 }, "per round, by bytes too");
 });
 
 Deno.test("summarizeWrk() leaves ratios null without an nginx row and drops empty pairs", () => {
@@ -110,6 +149,7 @@ Deno.test("summarizeWrk() leaves ratios null without an nginx row and drops empt
   assert.equal(rows.length, 1);
   assert.equal(rows[0]?.ratio, null);
   assert.equal(rows[0]?.p99Ratio, null);
+  assert.equal(rows[0]?.ratioRange, null);
 });
 
 Deno.test("summarizeIdle() takes medians and the per-connection ratio to nginx", () => {
