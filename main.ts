@@ -208,7 +208,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
       }
       if (m.type !== "log") return;
       if (m.access !== null) logs.access(m.access);
-      if (m.errorText !== "") logs.errorLines(m.errorText, m.stderrText);
+      if (m.errors !== null) logs.errorLines(m.errors, m.stderrText);
     },
     onEvent: (level, message) => {
       logs.error(mainRecord(level, message));

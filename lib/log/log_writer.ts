@@ -176,8 +176,8 @@ export class LogWriter {
    * Append error-log lines formatted by a worker (whole lines, each ending with "\n"), and
    * copy `stderrText` (those of them at the stderr level) to stderr.
    */
-  errorLines(text: string, stderrText = ""): void {
-    this.#errors?.push(text);
+  errorLines(lines: Uint8Array, stderrText = ""): void {
+    this.#errors?.push(lines);
     if (stderrText !== "" && this.#targets.stderrLevel !== null) {
       toStderr(stderrText);
     }

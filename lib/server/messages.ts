@@ -9,7 +9,7 @@ import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -45,9 +45,12 @@ export type FromWorker =
     readonly id: number;
     /** Access-log lines as bytes, each ending in "\n" (null when none); transferred. */
     readonly access: Uint8Array<ArrayBuffer> | null;
-    /** Error-log lines, formatted and level-filtered, each ending in "\n", in order. */
-    readonly errorText: string;
-    /** Those of errorText's lines to copy to stderr too (crit). */
+    /**
+     * Error-log lines, formatted and level-filtered, each ending in "\n", in order, as UTF-8
+     * (null when none); transferred.
+     */
+    readonly errors: Uint8Array<ArrayBuffer> | null;
+    /** Those of the error lines to copy to stderr too (crit). */
     readonly stderrText: string;
     readonly stats: WorkerStats;
   }

