@@ -76,8 +76,8 @@ export function formatCpu(us: number | null): string {
  * The main table: case | server | req/s | MiB/s | p50 | p99 | ratio | its range over rounds |
  * p99 ratio | server and wrk CPU µs per request. `ratio` is the case's metric (req/s; MiB/s for
  * the 10 MiB case) over nginx's, from the medians; `rounds` is the lowest and highest ratio of a
- * single round, how much one run could have said. The CPU columns show where a ratio comes from on a machine whose cores the server
- * shares with wrk.
+ * single round, how much one run could have said. The CPU columns show where a ratio comes from
+ * on a machine whose cores the server shares with wrk.
  * @param rows summary rows
  * @returns the table text
  */
