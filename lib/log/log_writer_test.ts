@@ -1,5 +1,6 @@
 import { assertEquals } from "../http/test_assert.ts";
-import { Appender, type LogFile } from "./log_writer.ts";
+import { join } from "node:path";
+import { Appender, type LogFile, LogWriter } from "./log_writer.ts";
 
 class MemoryFile implements LogFile {
   text = "";
@@ -59,4 +60,34 @@ Deno.test("Appender survives a failing disk: no rejection escapes, later lines a
   }
   assertEquals(unhandled, 0);
   assertEquals(f.writes, 2);
+});
+
+Deno.test("LogWriter writes workers' error lines as the bytes they sent, in order with its own records", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "logwriter_" });
+  try {
+    const w = await LogWriter.open({
+      accessLog: join(dir, "access.log"),
+      errorLog: join(dir, "error.log"),
+      level: "info",
+      stderrLevel: null,
+    });
+    const utf8 = (s: string) => new TextEncoder().encode(s);
+    w.errorLines(utf8("[w1] /café-✓.html: not found\n[w1] second\n"));
+    w.error({ timeMs: 0, level: "notice", module: "core", message: "from main", tid: 0 });
+    w.error({ timeMs: 0, level: "debug", module: "core", message: "below LogLevel", tid: 0 });
+    w.errorLines(utf8("[w2] third\n"));
+    w.access(utf8('127.0.0.1 - - [x] "GET / HTTP/1.1" 200 1 "-" "-"\n'));
+    await w.close();
+    const lines = (await Deno.readTextFile(join(dir, "error.log"))).split("\n");
+    assertEquals(lines[0], "[w1] /café-✓.html: not found");
+    assertEquals(lines[1], "[w1] second");
+    assertEquals(lines[2]?.endsWith("[core:notice] [pid " + Deno.pid + ":tid 0] from main"), true);
+    assertEquals(lines.slice(3), ["[w2] third", ""]);
+    assertEquals(
+      await Deno.readTextFile(join(dir, "access.log")),
+      '127.0.0.1 - - [x] "GET / HTTP/1.1" 200 1 "-" "-"\n',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
