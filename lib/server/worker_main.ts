@@ -13,6 +13,7 @@ import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.
 import { STDERR_LEVEL } from "../log/log_writer.ts";
 import { serializeHead } from "../http/response_head.ts";
 import { writeAll } from "./body_writer.ts";
+import { acceptStep, clientGone } from "./accept_errors.ts";
 import type { LogLevel } from "../config/config.ts";
 import { connTransport } from "./conn_transport.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
@@ -168,33 +169,47 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
 }
 
 /**
- * Accept until the listener is closed for shutdown. A failed accept (a client that reset
- * before we took it, ENOTCONN/ECONNABORTED; out of descriptors, EMFILE) must not end the loop:
- * the worker would stay alive with nobody accepting. Failures back off briefly and are logged
- * at most once a second.
+ * Accept until the listener is closed for shutdown. A failed accept must not end the loop (the
+ * worker would stay alive with nobody accepting): a client gone before it was taken is skipped
+ * at once, other failures (out of descriptors) pause briefly (see accept_errors.ts). Each kind
+ * is logged at most once a second, with how many happened since the last line.
  */
 async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: ConnectionHooks) {
   let failures = 0;
-  let loggedAt = 0;
+  let failedAt = 0;
+  // Clients gone before accept: counted, and reported once a second at most; a count left over
+  // is reported by the first accept a second later, so a storm's size is never lost.
+  let gone = 0;
+  let goneAt = -Infinity;
+  let goneWhy = "";
+  const reportGone = (now: number) => {
+    h.error("info", `${gone} connection(s) gone before they were accepted: ${goneWhy}`);
+    goneAt = now;
+    gone = 0;
+  };
   for (;;) {
     let conn: Deno.Conn;
     try {
       conn = await l.accept();
       failures = 0;
+      if (gone > 0 && clock.now() - goneAt >= 1000) reportGone(clock.now());
     } catch (e) {
-      if (
-        draining || e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted
-      ) return;
-      failures++;
+      const left = clientGone(e);
+      const step = acceptStep(e, left ? failures : ++failures, draining);
+      if (step.kind === "stop") return;
       const now = clock.refresh();
-      if (now - loggedAt >= 1000) {
-        loggedAt = now;
-        h.error(
-          "error",
-          `accept failed (${failures} in a row): ${e instanceof Error ? e.message : e}`,
-        );
+      const why = e instanceof Error ? e.message : String(e);
+      if (step.kind === "next") {
+        gone++;
+        goneWhy = why;
+        if (now - goneAt >= 1000) reportGone(now);
+        continue;
       }
-      if (failures > 1) await new Promise((r) => setTimeout(r, Math.min(100, failures * 5)));
+      if (now - failedAt >= 1000) {
+        failedAt = now;
+        h.error("error", `accept failed (${failures} in a row): ${why}`);
+      }
+      if (step.ms > 0) await new Promise((r) => setTimeout(r, step.ms));
       continue;
     }
     try {
