@@ -428,6 +428,36 @@ for i in range(300):
   });
 });
 
+Deno.test("out of file descriptors: the server stays up, logs once a second, serves again", async () => {
+  await withServer(async (s) => {
+    // 300 idle connections against a limit of 128 descriptors: accept() fails with EMFILE
+    // until they go (the header timeout, or here the client closing them).
+    const idle: Deno.Conn[] = [];
+    for (let i = 0; i < 300; i++) {
+      idle.push(await Deno.connect({ hostname: "127.0.0.1", port: s.port }));
+    }
+    await eventually(() =>
+      /accept failed \(\d+ in a row\): Too many open files/.test(s.readLog("error.log"))
+    );
+    await new Promise((res) => setTimeout(res, 1500));
+    for (const c of idle) c.close();
+    // Served again once the server has seen them close (a request waits at most 1.5 s).
+    let status = 0;
+    for (let i = 0; i < 5 && status !== 200; i++) {
+      status = statusOf(
+        await rawExchange(
+          s.port,
+          "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        ),
+      );
+    }
+    assertEquals(status, 200, "a 200 once the descriptors are free");
+    const failed = s.readLog("error.log").match(/accept failed/g) ?? [];
+    // Two workers, about two seconds of EMFILE: a handful of lines, not one per attempt.
+    assert.ok(failed.length >= 1 && failed.length <= 10, `${failed.length} accept-failed lines`);
+  }, { maxOpenFiles: 128 });
+});
+
 Deno.test("responses that are never sent release their files (gzip streams, bad bodies, resets)", async () => {
   await withServer(async (s) => {
     Deno.writeTextFileSync(join(s.root, "big.txt"), "compressible text\n".repeat(500_000));

@@ -21,6 +21,8 @@ export interface ServerOptions {
   readonly args?: readonly string[];
   /** Workers (default 2). */
   readonly workers?: number;
+  /** Run the server under `ulimit -n` this many descriptors (to provoke EMFILE). */
+  readonly maxOpenFiles?: number;
 }
 
 /** A running server. */
@@ -94,14 +96,20 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     ...o.conf,
   }, o.extra);
   Deno.writeTextFileSync(join(dir, "http.conf"), conf);
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...RUN_FLAGS,
-      join(REPO, "main.ts"),
-      "--config",
-      join(dir, "http.conf"),
-      ...(o.args ?? []),
-    ],
+  const run = [
+    Deno.execPath(),
+    ...RUN_FLAGS,
+    join(REPO, "main.ts"),
+    "--config",
+    join(dir, "http.conf"),
+    ...(o.args ?? []),
+  ];
+  // With a descriptor limit, sh sets it and execs the server: same process, same signals.
+  const [cmd, ...args] = o.maxOpenFiles === undefined
+    ? run
+    : ["sh", "-c", `ulimit -n ${o.maxOpenFiles} && exec "$@"`, "sh", ...run];
+  const proc = new Deno.Command(cmd!, {
+    args,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
