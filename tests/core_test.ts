@@ -423,7 +423,7 @@ for i in range(300):
     await eventually(() => total() > 150);
     const log = s.readLog("error.log");
     assert.ok(total() <= 300, log);
-    assert.ok(counts().length <= 6, log);
+    assert.ok(counts().length <= 10, log); // one per connection would be ~300
     assert.ok(!/accept failed/.test(log), log);
   });
 });
@@ -453,8 +453,9 @@ Deno.test("out of file descriptors: the server stays up, logs once a second, ser
     }
     assertEquals(status, 200, "a 200 once the descriptors are free");
     const failed = s.readLog("error.log").match(/accept failed/g) ?? [];
-    // Two workers, about two seconds of EMFILE: a handful of lines, not one per attempt.
-    assert.ok(failed.length >= 1 && failed.length <= 10, `${failed.length} accept-failed lines`);
+    // Two workers, about two seconds of EMFILE: a handful of lines, not one per attempt (a
+    // retry every 5 to 100 ms would write dozens).
+    assert.ok(failed.length >= 1 && failed.length <= 16, `${failed.length} accept-failed lines`);
   }, { maxOpenFiles: 128 });
 });
 
