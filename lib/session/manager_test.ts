@@ -114,6 +114,14 @@ Deno.test("SessionManager gives a tampered or foreign cookie a fresh session", (
   assert.equal(m.stats.rejected, 3);
 });
 
+Deno.test("SessionManager never ends a session before the TTL, even one issued late in a second", () => {
+  const { clock, backend, m } = setup(1_800_000_000_999);
+  const v = valueOf(m.cookieFor(headers(), PEER));
+  clock.now += TTL_S * 1000 - 500;
+  assert.equal(m.cookieFor(headers(`sid=${v}`), PEER), null, "alive, known without a lookup");
+  assert.equal(backend.lookups.length, 0);
+});
+
 Deno.test("SessionManager looks up a cookie older than the TTL: found keeps it, missing renews it", async () => {
   const { clock, backend, m } = setup();
   const v = valueOf(m.cookieFor(headers(), PEER));

@@ -5,9 +5,14 @@
  *
  * ```
  *   bytes 0..17   id       18 random bytes (crypto.getRandomValues, 144 bits)
- *   bytes 18..21  issued   seconds since the epoch, big-endian uint32
+ *   bytes 18..21  issued   seconds since the epoch, rounded up, big-endian uint32
  *   bytes 22..38  tag      keyed BLAKE2s (RFC 7693) of bytes 0..21, 17-byte digest
  * ```
+ *
+ * The issue time is rounded up to the second, not down: a session then never ends before
+ * SessionTTL (at most a second after it). Rounded down, a cookie issued late in a second came
+ * back as up to a second older than it was, and with a short TTL a client's very next request
+ * could find its new session expired.
  *
  * 18 id bytes are exactly 24 base64 characters, so the session id (the store key) is the
  * cookie value's first 24 characters: no second encoding per request.
@@ -46,6 +51,11 @@ const TAG_BYTES = 17;
 const RANDOM_BATCH = 128;
 /** Length of a signed cookie value in characters. */
 export const COOKIE_VALUE_LENGTH = 52;
+
+/** A cookie's issue time: seconds since the epoch, rounded up (see the module comment). */
+function issueSeconds(nowMs: number): number {
+  return Math.ceil(nowMs / 1000) >>> 0;
+}
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
@@ -182,7 +192,7 @@ export class SessionSigner {
       r[at + i] = 0; // used once: nothing of an id stays behind in the pool
     }
     this.#randomAt = at + ID_BYTES;
-    const issuedS = Math.floor(nowMs / 1000) >>> 0;
+    const issuedS = issueSeconds(nowMs);
     putUint32(buf, ID_BYTES, issuedS);
     this.#key.macInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
     return issuedS;
@@ -220,7 +230,7 @@ export class SessionSigner {
     if (value.length !== COOKIE_VALUE_LENGTH || !decodeInto(value, buf)) {
       throw new TypeError("not a cookie value");
     }
-    putUint32(buf, ID_BYTES, Math.floor(nowMs / 1000) >>> 0);
+    putUint32(buf, ID_BYTES, issueSeconds(nowMs));
     this.#key.macInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
     encodeBase64Url(buf, out, at);
   }
