@@ -233,6 +233,11 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   );
   out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
   sweeper.now();
+  // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them; so does
+  // SIGHUP, which would otherwise kill the process, since an administrator may send it by habit.
+  for (const s of ["SIGUSR1", "SIGHUP"] as const) {
+    Deno.addSignalListener(s, () => void reopenLogs(logs, s));
+  }
   const signal = await new Promise<string>((res) => {
     for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => res(s));
   });
@@ -243,6 +248,18 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
   return 0;
+}
+
+/** Reopen both logs by name (log rotation) and say so in the (new) error log. */
+async function reopenLogs(logs: LogWriter, signal: string): Promise<void> {
+  const problems = await logs.reopen();
+  const note = signal === "SIGHUP"
+    ? " (http.conf is read only at start: restart to apply changes)"
+    : "";
+  logs.error(mainRecord("notice", `caught ${signal}, logs reopened${note}`));
+  for (const p of problems) {
+    logs.error(mainRecord("error", `cannot reopen ${p}; still writing to the old file`));
+  }
 }
 
 /**

@@ -64,7 +64,8 @@ export interface LogFile {
 /**
  * Buffered, ordered appender for one file: what is pushed while a write is in flight is joined
  * into the next write, so a burst of batches costs one write, and a lone batch is written at
- * once (nothing waits for a timer).
+ * once (nothing waits for a timer). `reopen()` swaps the file (log rotation) between batches,
+ * so no line is split across the old file and the new one.
  */
 export class Appender {
   #file: LogFile;
@@ -72,6 +73,8 @@ export class Appender {
   #reportedAt = -Infinity;
   #queue: Uint8Array[] = [];
   #busy: Promise<void> | null = null;
+  /** Files replaced by reopen() while a batch was being written to them. */
+  #retired: LogFile[] = [];
 
   constructor(file: LogFile, name: string) {
     this.#file = file;
@@ -84,14 +87,27 @@ export class Appender {
     this.#busy ??= this.#pump();
   }
 
+  /**
+   * Write to `file` from the next batch on, and close the current file once the batch being
+   * written (if any) is done: after logrotate has renamed the old file, lines go to the new one.
+   */
+  reopen(file: LogFile): void {
+    const old = this.#file;
+    this.#file = file;
+    this.#retired.push(old);
+    if (this.#busy === null) this.#closeRetired();
+  }
+
   async #pump(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
         const q = this.#queue;
         const batch = q.length === 1 ? q[0]! : concatBytes(q);
         this.#queue = [];
+        const file = this.#file; // one batch, one file, even if reopen() comes in between
         let off = 0;
-        while (off < batch.length) off += await this.#file.write(batch.subarray(off));
+        while (off < batch.length) off += await file.write(batch.subarray(off));
+        this.#closeRetired();
       }
     } catch (e) {
       // A full or failing disk must not take the server down: drop what could not be written
@@ -105,6 +121,15 @@ export class Appender {
       }
     } finally {
       this.#busy = null;
+      this.#closeRetired();
+    }
+  }
+
+  #closeRetired(): void {
+    for (const f of this.#retired.splice(0)) {
+      try {
+        f.close();
+      } catch { /* already closed */ }
     }
   }
 
@@ -196,6 +221,28 @@ export class LogWriter {
   /** Whether a level would be written (lets callers skip building messages). */
   enabled(level: LogLevel): boolean {
     return LEVEL_RANK[level] >= LEVEL_RANK[this.#targets.level];
+  }
+
+  /**
+   * Open both log files again by name and write to the new ones from the next batch on (after
+   * logrotate renamed them; SIGUSR1). A file that cannot be opened keeps its old handle.
+   * @returns the problems, one message per file that could not be reopened
+   */
+  async reopen(): Promise<string[]> {
+    const problems: string[] = [];
+    const pairs = [
+      ["AccessLog", this.#targets.accessLog, this.#access],
+      ["ErrorLog", this.#targets.errorLog, this.#errors],
+    ] as const;
+    for (const [key, path, appender] of pairs) {
+      if (appender === null) continue;
+      try {
+        appender.reopen(await openAppend(key, path));
+      } catch (e) {
+        problems.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return problems;
   }
 
   /** Write everything queued and close the files. */

@@ -91,3 +91,25 @@ Deno.test("LogWriter writes workers' error lines as the bytes they sent, in orde
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Appender.reopen: later batches go to the new file, none is split, the old one is closed", async () => {
+  const first = new MemoryFile(false, 3); // partial writes: a batch takes several calls
+  const second = new MemoryFile();
+  const third = new MemoryFile();
+  const a = new Appender(first, "x.log");
+  a.push("one\n");
+  a.push("two\n"); // "one\n" is in flight: "two\n" waits for the next batch
+  a.reopen(second); // while "one\n" is being written in pieces to the first file
+  assertEquals(first.closed, false, "the old file stays open until its batch is written");
+  a.push("three\n");
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(first.text, "one\n");
+  assertEquals(first.closed, true);
+  assertEquals(second.text, "two\nthree\n");
+  a.reopen(third); // idle: the old file is closed at once
+  assertEquals(second.closed, true);
+  a.push("four\n");
+  await a.close();
+  assertEquals(third.text, "four\n");
+  assertEquals(third.closed, true);
+});

@@ -1,0 +1,71 @@
+/**
+ * Log rotation, black-box: the real server, its log files renamed as logrotate does, and a real
+ * SIGUSR1 (or SIGHUP) to the real process.
+ */
+import { assertEquals } from "../lib/http/test_assert.ts";
+import assert from "node:assert/strict";
+import { eventually, rawExchange, startServer } from "./helpers/server.ts";
+import { join } from "./helpers/paths.ts";
+
+async function get(port: number, target: string): Promise<number> {
+  const r = await rawExchange(
+    port,
+    `GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+  );
+  return Number(r.slice(9, 12));
+}
+
+/** Whether `text` contains every one of `parts`. */
+function has(text: string, ...parts: string[]): boolean {
+  return parts.every((p) => text.includes(p));
+}
+
+/** The files the process holds open (Linux; find runs under --allow-run, /proc needs more). */
+async function openFiles(pid: number): Promise<string[]> {
+  const r = await new Deno.Command("find", {
+    args: [`/proc/${pid}/fd`, "-type", "l", "-printf", "%l\\n"],
+  }).output();
+  return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "");
+}
+
+for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
+  Deno.test(`${signal} after logrotate renamed the logs: new lines go to new files, old ones are let go`, async () => {
+    const s = await startServer();
+    try {
+      const logs = join(s.dir, "logs");
+      const read = (name: string) => Deno.readTextFileSync(join(logs, name));
+      assertEquals(await get(s.port, "/hello.txt?before"), 200);
+      assertEquals(await get(s.port, "/missing-before"), 404);
+      // Both workers' batches written (each flushes on its own timer) before the rotation.
+      await eventually(() => has(read("access.log"), "hello.txt?before", "missing-before"));
+      await eventually(() => read("error.log").includes("missing-before"));
+      // What logrotate does without copytruncate: rename, then signal the server.
+      Deno.renameSync(join(logs, "access.log"), join(logs, "access.log.1"));
+      Deno.renameSync(join(logs, "error.log"), join(logs, "error.log.1"));
+      s.proc.kill(signal);
+      await eventually(() => {
+        try {
+          return read("error.log").includes(`caught ${signal}, logs reopened`);
+        } catch {
+          return false; // not created yet
+        }
+      });
+      assertEquals(await get(s.port, "/hello.txt?after"), 200);
+      assertEquals(await get(s.port, "/missing-after"), 404);
+      await eventually(() => has(read("access.log"), "hello.txt?after", "missing-after"));
+      await eventually(() => read("error.log").includes("missing-after"));
+
+      const oldAccess = read("access.log.1");
+      assert.match(oldAccess, /hello\.txt\?before/);
+      assert.doesNotMatch(oldAccess, /after/);
+      assert.doesNotMatch(read("error.log.1"), /after/);
+      assert.doesNotMatch(read("access.log"), /before/);
+      const held = await openFiles(s.proc.pid);
+      assert.ok(!held.some((f) => f.endsWith(".log.1")), `still open: ${held.join(", ")}`);
+      assert.ok(held.some((f) => f === join(logs, "access.log")), held.join(", "));
+      if (signal === "SIGHUP") assert.match(read("error.log"), /restart to apply changes/);
+    } finally {
+      assertEquals(await s.stop(), 0, "the server is still up and stops cleanly");
+    }
+  });
+}
