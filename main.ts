@@ -233,13 +233,18 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   );
   out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
   sweeper.now();
-  // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them; so does
-  // SIGHUP, which would otherwise kill the process, since an administrator may send it by habit.
-  for (const s of ["SIGUSR1", "SIGHUP"] as const) {
-    Deno.addSignalListener(s, () => void reopenLogs(logs, s));
-  }
+  // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
+  // the same for a server run as a service (an administrator may send it by habit; by default
+  // it would kill the process), but stops one run from a terminal, as closing the terminal
+  // should, rather than leave it serving in the background.
+  const hangUpStops = Deno.stdin.isTerminal();
+  const reopenOn = hangUpStops ? ["SIGUSR1"] as const : ["SIGUSR1", "SIGHUP"] as const;
+  for (const s of reopenOn) Deno.addSignalListener(s, () => void reopenLogs(logs, s));
+  const stopOn = hangUpStops
+    ? ["SIGINT", "SIGTERM", "SIGHUP"] as const
+    : ["SIGINT", "SIGTERM"] as const;
   const signal = await new Promise<string>((res) => {
-    for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => res(s));
+    for (const s of stopOn) Deno.addSignalListener(s, () => res(s));
   });
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
   board.stopping();

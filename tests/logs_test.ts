@@ -69,3 +69,29 @@ for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
     }
   });
 }
+
+Deno.test("SIGHUP stops a server run from a terminal, as closing the terminal should", async () => {
+  const s = await startServer({ terminal: true });
+  let pid = 0;
+  try {
+    const child = await new Deno.Command("pgrep", { args: ["-P", String(s.proc.pid)] }).output();
+    pid = Number(new TextDecoder().decode(child.stdout).trim());
+    assert.ok(pid > 0, "the server is script's child");
+    assertEquals(await get(s.port, "/hello.txt"), 200);
+    Deno.kill(pid, "SIGHUP");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([
+      s.proc.status.then((st) => st.code),
+      new Promise<string>((r) => (timer = setTimeout(() => r("still running after 10 s"), 10_000))),
+    ]);
+    clearTimeout(timer);
+    assertEquals(code, 0, "a clean stop");
+    const log = Deno.readTextFileSync(join(s.dir, "logs", "error.log"));
+    assert.match(log, /caught SIGHUP, shutting down/);
+  } finally {
+    try {
+      if (pid > 0) Deno.kill(pid, "SIGKILL"); // only if still there
+    } catch { /* stopped */ }
+    await s.stop();
+  }
+});

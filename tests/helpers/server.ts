@@ -23,6 +23,11 @@ export interface ServerOptions {
   readonly workers?: number;
   /** Run the server under `ulimit -n` this many descriptors (to provoke EMFILE). */
   readonly maxOpenFiles?: number;
+  /**
+   * Run the server with a terminal for stdin, stdout and stderr (through util-linux `script`),
+   * as when started by hand; `proc` is then script's process, the server its only child.
+   */
+  readonly terminal?: boolean;
 }
 
 /** A running server. */
@@ -104,8 +109,12 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     join(dir, "http.conf"),
     ...(o.args ?? []),
   ];
-  // With a descriptor limit, sh sets it and execs the server: same process, same signals.
-  const [cmd, ...args] = o.maxOpenFiles === undefined
+  // With a terminal, script runs the server as its child on a new pty. With a descriptor limit,
+  // sh sets it and execs the server: same process, same signals.
+  const quoted = run.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  const [cmd, ...args] = o.terminal
+    ? ["script", "-qec", `exec ${quoted}`, "/dev/null"]
+    : o.maxOpenFiles === undefined
     ? run
     : ["sh", "-c", `ulimit -n ${o.maxOpenFiles} && exec "$@"`, "sh", ...run];
   const proc = new Deno.Command(cmd!, {
@@ -154,7 +163,8 @@ async function waitForPort(
   proc.status.then(() => (exited = true));
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
-    const m = /^httpserver listening on http:\/\/[^\s]+:(\d+) \(\d+ workers\)$/m.exec(out());
+    // A terminal ends lines with CRLF.
+    const m = /^httpserver listening on http:\/\/[^\s]+:(\d+) \(\d+ workers\)\r?$/m.exec(out());
     if (m) return Number(m[1]);
     if (exited) throw new Error(`server exited before listening:\n${out()}\n${err()}`);
     await new Promise((r) => setTimeout(r, 20));
