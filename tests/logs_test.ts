@@ -74,7 +74,9 @@ Deno.test("SIGHUP stops a server run from a terminal, as closing the terminal sh
   const s = await startServer({ terminal: true });
   let pid = 0;
   try {
-    const child = await new Deno.Command("pgrep", { args: ["-P", String(s.proc.pid)] }).output();
+    const p = s.proc.pid; // cat, not pgrep: coreutils is on every Debian, procps may not be
+    const child = await new Deno.Command("cat", { args: [`/proc/${p}/task/${p}/children`] })
+      .output();
     pid = Number(new TextDecoder().decode(child.stdout).trim());
     assert.ok(pid > 0, "the server is script's child");
     assertEquals(await get(s.port, "/hello.txt"), 200);
