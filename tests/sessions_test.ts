@@ -152,10 +152,12 @@ Deno.test("a session older than SessionTTL is found in memcached by the other in
     const kept = cookieOf(await get(a, "/hello.txt"))!;
     const idle = cookieOf(await get(a, "/hello.txt"))!;
     assert.equal(cookieOf(await get(a, "/hello.txt", kept)), null); // first return: record made
-    await new Promise((r) => setTimeout(r, 1500 - (Date.now() - t0)));
-    assert.equal(cookieOf(await get(a, "/hello.txt", kept)), null); // last seen ~1.5 s
-    await new Promise((r) => setTimeout(r, 3900 - (Date.now() - t0)));
-    // Both cookies are now older than the TTL and B has never seen them: B looks them up.
+    await new Promise((r) => setTimeout(r, 2500 - (Date.now() - t0)));
+    assert.equal(cookieOf(await get(a, "/hello.txt", kept)), null); // last seen ~2.5 s
+    // A cookie's issue time is rounded up to the second, so it may look up to 1 s younger:
+    // past TTL + 1 s both cookies are older than the TTL, and B has never seen them, so B looks
+    // them up. kept's record (last seen at 2.5 s, written within a second) is still alive.
+    await new Promise((r) => setTimeout(r, 4900 - (Date.now() - t0)));
     assert.equal(cookieOf(await get(b, "/hello.txt", kept)), null, "alive in memcached");
     const renewed = cookieOf(await get(b, "/hello.txt", idle));
     assert.ok(renewed !== null && renewed !== idle, "never came back: expired, renewed");
