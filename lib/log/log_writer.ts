@@ -146,6 +146,7 @@ export class LogWriter {
   readonly #errors: Appender | null;
   readonly #logger: Logger | null;
   readonly #targets: LogTargets;
+  #closed = false;
 
   private constructor(
     access: Appender | null,
@@ -230,6 +231,7 @@ export class LogWriter {
    */
   async reopen(): Promise<string[]> {
     const problems: string[] = [];
+    if (this.#closed) return problems; // a signal during shutdown: nothing to reopen
     const pairs = [
       ["AccessLog", this.#targets.accessLog, this.#access],
       ["ErrorLog", this.#targets.errorLog, this.#errors],
@@ -247,6 +249,7 @@ export class LogWriter {
 
   /** Write everything queued and close the files. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#access?.close();
     if (this.#logger !== null) await dispose();
     await this.#errors?.close();

@@ -113,3 +113,21 @@ Deno.test("Appender.reopen: later batches go to the new file, none is split, the
   assertEquals(third.text, "four\n");
   assertEquals(third.closed, true);
 });
+
+Deno.test("LogWriter.reopen() after close() opens nothing (a signal during shutdown)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "logwriter_" });
+  try {
+    const w = await LogWriter.open({
+      accessLog: join(dir, "access.log"),
+      errorLog: join(dir, "error.log"),
+      level: "info",
+      stderrLevel: null,
+    });
+    await w.close();
+    Deno.removeSync(join(dir, "access.log"));
+    assertEquals(await w.reopen(), []);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["error.log"], "nothing recreated");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
