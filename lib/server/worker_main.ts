@@ -13,7 +13,7 @@ import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.
 import { STDERR_LEVEL } from "../log/log_writer.ts";
 import { serializeHead } from "../http/response_head.ts";
 import { writeAll } from "./body_writer.ts";
-import { acceptStep, clientGone } from "./accept_errors.ts";
+import { acceptStep } from "./accept_errors.ts";
 import type { LogLevel } from "../config/config.ts";
 import { connTransport } from "./conn_transport.ts";
 import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
@@ -194,8 +194,7 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
       failures = 0;
       if (gone > 0 && clock.now() - goneAt >= 1000) reportGone(clock.now());
     } catch (e) {
-      const left = clientGone(e);
-      const step = acceptStep(e, left ? failures : ++failures, draining);
+      const step = acceptStep(e, failures + 1, draining);
       if (step.kind === "stop") return;
       const now = clock.refresh();
       const why = e instanceof Error ? e.message : String(e);
@@ -205,6 +204,7 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
         if (now - goneAt >= 1000) reportGone(now);
         continue;
       }
+      failures++; // the worker's own failure: clients gone do not count
       if (now - failedAt >= 1000) {
         failedAt = now;
         h.error("error", `accept failed (${failures} in a row): ${why}`);
