@@ -62,7 +62,8 @@ Deno.test("Appender survives a failing disk: no rejection escapes, later lines a
   assertEquals(f.writes, 2);
 });
 
-Deno.test("LogWriter writes workers' error lines as the bytes they sent, in order with its own records", async () => {
+/** A LogWriter on access.log and error.log (level info) in a temporary folder, removed after. */
+async function withLogWriter(fn: (w: LogWriter, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "logwriter_" });
   try {
     const w = await LogWriter.open({
@@ -71,6 +72,14 @@ Deno.test("LogWriter writes workers' error lines as the bytes they sent, in orde
       level: "info",
       stderrLevel: null,
     });
+    await fn(w, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("LogWriter writes workers' error lines as the bytes they sent, in order with its own records", async () => {
+  await withLogWriter(async (w, dir) => {
     const utf8 = (s: string) => new TextEncoder().encode(s);
     w.errorLines(utf8("[w1] /café-✓.html: not found\n[w1] second\n"));
     w.error({ timeMs: 0, level: "notice", module: "core", message: "from main", tid: 0 });
@@ -87,9 +96,7 @@ Deno.test("LogWriter writes workers' error lines as the bytes they sent, in orde
       await Deno.readTextFile(join(dir, "access.log")),
       '127.0.0.1 - - [x] "GET / HTTP/1.1" 200 1 "-" "-"\n',
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("Appender.reopen: later batches go to the new file, none is split, the old one is closed", async () => {
@@ -115,19 +122,10 @@ Deno.test("Appender.reopen: later batches go to the new file, none is split, the
 });
 
 Deno.test("LogWriter.reopen() after close() opens nothing (a signal during shutdown)", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "logwriter_" });
-  try {
-    const w = await LogWriter.open({
-      accessLog: join(dir, "access.log"),
-      errorLog: join(dir, "error.log"),
-      level: "info",
-      stderrLevel: null,
-    });
+  await withLogWriter(async (w, dir) => {
     await w.close();
     Deno.removeSync(join(dir, "access.log"));
     assertEquals(await w.reopen(), []);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["error.log"], "nothing recreated");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
