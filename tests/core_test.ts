@@ -3,15 +3,17 @@
  */
 import { assertEquals } from "../lib/http/test_assert.ts";
 import assert from "node:assert/strict";
-import { eventually, rawExchange, startServer, type TestServer } from "./helpers/server.ts";
+import {
+  eventually,
+  rawExchange,
+  startServer,
+  statusOf,
+  type TestServer,
+} from "./helpers/server.ts";
 import { join } from "./helpers/paths.ts";
 
 const ACCESS_RE =
   /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "(?:[^"\\]|\\.)*" \d{3} (\d+|-) "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*"$/;
-
-function statusOf(response: string): number {
-  return Number(response.slice(9, 12));
-}
 
 function header(response: string, name: string): string | undefined {
   const head = response.slice(0, response.indexOf("\r\n\r\n"));

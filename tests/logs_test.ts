@@ -4,7 +4,7 @@
  */
 import { assertEquals } from "../lib/http/test_assert.ts";
 import assert from "node:assert/strict";
-import { eventually, rawExchange, startServer } from "./helpers/server.ts";
+import { eventually, rawExchange, startServer, statusOf } from "./helpers/server.ts";
 import { join } from "./helpers/paths.ts";
 
 async function get(port: number, target: string): Promise<number> {
@@ -12,7 +12,7 @@ async function get(port: number, target: string): Promise<number> {
     port,
     `GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
   );
-  return Number(r.slice(9, 12));
+  return statusOf(r);
 }
 
 /** Whether `text` contains every one of `parts`. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { freePort, SilentServer, startMemcached } from "./helpers/memcached.ts";
-import { rawExchange, startServer, type TestServer } from "./helpers/server.ts";
+import { rawExchange, startServer, statusOf, type TestServer } from "./helpers/server.ts";
 
 const KEY = "sessions-test-key-0123456789";
 const TIMEOUT_MS = 50;
@@ -29,7 +29,7 @@ async function get(s: TestServer, path: string, cookie?: string, method = "GET")
   const ms = performance.now() - t0;
   const cut = raw.indexOf("\r\n\r\n");
   return {
-    status: Number(raw.slice(9, 12)),
+    status: statusOf(raw),
     head: raw.slice(0, cut),
     body: raw.slice(cut + 4),
     ms,

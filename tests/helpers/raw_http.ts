@@ -5,7 +5,7 @@
  * @module
  */
 
-import { rawExchange } from "./server.ts";
+import { rawExchange, statusOf } from "./server.ts";
 
 /** One parsed response. */
 export interface RawResponse {
@@ -41,7 +41,7 @@ export function parseResponses(bytes: Uint8Array, headOnly: boolean[] = []): Raw
     const end = indexOf(bytes, "\r\n\r\n", at);
     if (end < 0) throw new Error(`Incomplete response head at byte ${at}`);
     const lines = new TextDecoder("latin1").decode(bytes.subarray(at, end)).split("\r\n");
-    const status = Number(lines[0]!.slice(9, 12));
+    const status = statusOf(lines[0]!);
     const fields = lines.slice(1).map((l): [string, string] => {
       const c = l.indexOf(":");
       return [l.slice(0, c).toLowerCase(), l.slice(c + 1).trim()];

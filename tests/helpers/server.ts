@@ -175,6 +175,11 @@ async function waitForPort(
   throw new Error(`server did not print its listening line:\n${out()}\n${err()}`);
 }
 
+/** The status code of a raw response ("HTTP/1.1 200 OK..." -> 200; NaN when there is none). */
+export function statusOf(response: string): number {
+  return Number(response.slice(9, 12));
+}
+
 /** Send raw bytes, read until the server closes or `untilClosed` is false and `idleMs` passes. */
 export async function rawExchange(
   port: number,
