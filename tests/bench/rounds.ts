@@ -1,6 +1,15 @@
 /**
  * The measurement loop: a preflight check of every (server, case), a warm-up, then rounds in
- * which the servers take turns on each case (the order rotates each round).
+ * which the servers take turns on each case (the order rotates each round), then the idle case's
+ * rounds.
+ *
+ * The idle case runs after every throughput round, not inside them: its 10 000 connections per
+ * server leave the machine and the servers changed for minutes afterwards (on this 2-CPU
+ * machine, measured at 7fc15c5: client ports in TIME_WAIT, a larger V8 young generation and a
+ * fragmented malloc heap in ours). Run first in each round, it moved the throughput cases that
+ * followed it: ours/nginx went from 1.41 to 1.35 at 1 KiB c50, from 1.25 to 1.18 at c256 and
+ * from 0.98-0.99 to 0.84-0.96 with a connection per request. What a burst of idle connections
+ * costs a server afterwards is a question of its own; the README reports it.
  * @module
  */
 
@@ -160,16 +169,15 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length]).filter((x): x is T => x !== undefined);
 }
 
-async function oneRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
-  const wants = (l: Live, id: string) =>
+function wanted(out: LoopResult) {
+  return (l: Live, id: string) =>
     runsCase(l.def, id) && !out.skipped.includes(`${l.def.id}/${id}`) &&
     !crashed(l, out.skipped, out.warnings);
+}
+
+async function oneRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
+  const wants = wanted(out);
   const order = rotate(plan.live, round - 1);
-  for (const l of order) {
-    if (plan.idle === 0 || !wants(l, IDLE_CASE_ID)) continue;
-    out.idle.push(await idleTurn(plan, l, round));
-    await pause();
-  }
   for (const c of plan.cases) {
     for (const l of order) {
       if (!wants(l, c.id)) continue;
@@ -179,9 +187,19 @@ async function oneRound(plan: LoopPlan, out: LoopResult, round: number): Promise
   }
 }
 
+async function idleRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
+  const wants = wanted(out);
+  for (const l of rotate(plan.live, round - 1)) {
+    if (!wants(l, IDLE_CASE_ID)) continue;
+    out.idle.push(await idleTurn(plan, l, round));
+    await pause();
+  }
+}
+
 /**
- * Run all rounds. Within a round: the idle case, then each wrk case with every server in
- * turn; the server order rotates by one each round so no server always goes first.
+ * Run all rounds: each wrk case with every server in turn, the server order rotating by one each
+ * round so no server always goes first; then as many rounds of the idle case (see the module
+ * comment for why it comes last).
  * @param plan the loop plan
  * @returns all records, skips and warnings
  */
@@ -190,5 +208,8 @@ export async function runRounds(plan: LoopPlan): Promise<LoopResult> {
   out.warnings.push(...await preflight(plan, out.skipped));
   await warmUp(plan);
   for (let round = 1; round <= plan.opts.rounds; round++) await oneRound(plan, out, round);
+  if (plan.idle > 0) {
+    for (let round = 1; round <= plan.opts.rounds; round++) await idleRound(plan, out, round);
+  }
   return out;
 }
