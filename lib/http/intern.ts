@@ -7,6 +7,12 @@
  * seen for its hash, checked byte for byte before it is used, so a collision only means a new
  * string (an adversary can make every lookup miss, never get a wrong string). Bounded by
  * `slots * maxLength` characters.
+ *
+ * A slot keeps a copy of its span's bytes beside the string, and the check compares bytes with
+ * bytes: comparing the string's `charCodeAt` with the bytes cost more than twice as much per
+ * byte (a string built by concatenation is a cons string, and each `charCodeAt` goes through
+ * it). Measured in Deno 2.9.6, a lookup that hits: 15 bytes (a Host value) 54 -> 27 ns, 97
+ * bytes (a User-Agent) 235 -> 195 ns, of which the hash is a third.
  * @module
  */
 
@@ -14,7 +20,9 @@ import { latin1 } from "./chars.ts";
 
 /** Interns latin1 spans (each byte one UTF-16 code unit, RFC 9110 §5.5). */
 export class Interner {
-  readonly #raw: string[];
+  /** Slot i's bytes at i * maxLength, its length in #lengths (-1: empty). */
+  readonly #bytes: Uint8Array;
+  readonly #lengths: Int32Array;
   readonly #out: string[];
   readonly #mask: number;
   readonly #maxLength: number;
@@ -29,7 +37,8 @@ export class Interner {
     if (slots <= 0 || (slots & (slots - 1)) !== 0) {
       throw new RangeError(`Interner slots must be a power of two, got ${slots}`);
     }
-    this.#raw = new Array<string>(slots).fill("");
+    this.#bytes = new Uint8Array(slots * maxLength);
+    this.#lengths = new Int32Array(slots).fill(-1);
     this.#out = new Array<string>(slots).fill("");
     this.#mask = slots - 1;
     this.#maxLength = maxLength;
@@ -43,15 +52,16 @@ export class Interner {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const slot = (h ^ n) & this.#mask;
-    const raw = this.#raw[slot]!;
-    if (raw.length === n) {
+    const bytes = this.#bytes;
+    const at = slot * this.#maxLength;
+    if (this.#lengths[slot] === n) {
       let i = 0;
-      while (i < n && raw.charCodeAt(i) === buf[start + i]) i++;
+      while (i < n && bytes[at + i] === buf[start + i]) i++;
       if (i === n) return this.#out[slot]!;
     }
-    const s = latin1(buf, start, end);
-    const out = this.#lower ? s.toLowerCase() : s;
-    this.#raw[slot] = s;
+    const out = this.#make(buf, start, end);
+    bytes.set(buf.subarray(start, end), at);
+    this.#lengths[slot] = n;
     this.#out[slot] = out;
     return out;
   }
