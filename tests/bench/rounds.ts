@@ -170,37 +170,43 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length]).filter((x): x is T => x !== undefined);
 }
 
-function wanted(out: LoopResult) {
-  return (l: Live, id: string) =>
-    runsCase(l.def, id) && !out.skipped.includes(`${l.def.id}/${id}`) &&
-    !crashed(l, out.skipped, out.warnings);
-}
+/** One run of the measurement loop: a server on a wrk case, or on the idle case. */
+export type Turn<S, C> =
+  | { readonly kind: "wrk"; readonly round: number; readonly server: S; readonly case: C }
+  | { readonly kind: "idle"; readonly round: number; readonly server: S };
 
-async function oneRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
-  const wants = wanted(out);
-  const order = rotate(plan.live, round - 1);
-  for (const c of plan.cases) {
-    for (const l of order) {
-      if (!wants(l, c.id)) continue;
-      out.wrk.push(await wrkTurn(plan, l, c, round));
-      await pause();
+/**
+ * The order of all runs: round by round, each wrk case with every server in turn, the server
+ * order rotating by one each round so no server always goes first; then, when `idle`, as many
+ * rounds of the idle case, rotating the same way (see the module comment for why it comes last).
+ * @param servers the servers, in their starting order
+ * @param cases the wrk cases
+ * @param rounds rounds of each
+ * @param idle whether the idle case runs
+ */
+export function schedule<S, C>(
+  servers: readonly S[],
+  cases: readonly C[],
+  rounds: number,
+  idle: boolean,
+): Turn<S, C>[] {
+  const turns: Turn<S, C>[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const order = rotate(servers, round - 1);
+    for (const c of cases) {
+      for (const server of order) turns.push({ kind: "wrk", round, server, case: c });
     }
   }
-}
-
-async function idleRound(plan: LoopPlan, out: LoopResult, round: number): Promise<void> {
-  const wants = wanted(out);
-  for (const l of rotate(plan.live, round - 1)) {
-    if (!wants(l, IDLE_CASE_ID)) continue;
-    out.idle.push(await idleTurn(plan, l, round));
-    await pause();
+  if (!idle) return turns;
+  for (let round = 1; round <= rounds; round++) {
+    for (const server of rotate(servers, round - 1)) turns.push({ kind: "idle", round, server });
   }
+  return turns;
 }
 
 /**
- * Run all rounds: each wrk case with every server in turn, the server order rotating by one each
- * round so no server always goes first; then as many rounds of the idle case (see the module
- * comment for why it comes last).
+ * Run every turn of `schedule()`, skipping a server's case after a failed preflight and all its
+ * runs after it exited.
  * @param plan the loop plan
  * @returns all records, skips and warnings
  */
@@ -208,9 +214,18 @@ export async function runRounds(plan: LoopPlan): Promise<LoopResult> {
   const out: LoopResult = { wrk: [], idle: [], skipped: [], warnings: [] };
   out.warnings.push(...await preflight(plan, out.skipped));
   await warmUp(plan);
-  for (let round = 1; round <= plan.opts.rounds; round++) await oneRound(plan, out, round);
-  if (plan.idle > 0) {
-    for (let round = 1; round <= plan.opts.rounds; round++) await idleRound(plan, out, round);
+  const wants = (l: Live, id: string) =>
+    runsCase(l.def, id) && !out.skipped.includes(`${l.def.id}/${id}`) &&
+    !crashed(l, out.skipped, out.warnings);
+  for (const t of schedule(plan.live, plan.cases, plan.opts.rounds, plan.idle > 0)) {
+    if (t.kind === "wrk") {
+      if (!wants(t.server, t.case.id)) continue;
+      out.wrk.push(await wrkTurn(plan, t.server, t.case, t.round));
+    } else {
+      if (!wants(t.server, IDLE_CASE_ID)) continue;
+      out.idle.push(await idleTurn(plan, t.server, t.round));
+    }
+    await pause();
   }
   return out;
 }
