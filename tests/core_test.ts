@@ -577,10 +577,7 @@ Deno.test("a worker's crit line reaches error.log in order and is copied to stde
       // A writer that opens before the main thread has closed its end joins the main thread's
       // read: wait for it to close. No reader gone within 3 s: the worker is already waiting.
       if (text === valid) {
-        for (const until = Date.now() + 3000; Date.now() < until;) {
-          if (await fifoReaders(fifo) === 0) break;
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        await eventually(async () => await fifoReaders(fifo) === 0, 3000).catch(() => {});
       }
     }
   })();

@@ -216,13 +216,13 @@ export async function rawExchange(
 
 /** Wait until a predicate holds (polling), or fail after `ms`. */
 export async function eventually(
-  pred: () => boolean,
+  pred: () => boolean | Promise<boolean>,
   ms = 5000,
   what = "condition",
 ): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (pred()) return;
+    if (await pred()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`Timed out waiting for ${what}`);
