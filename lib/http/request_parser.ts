@@ -101,11 +101,12 @@ export class RequestParser {
   }
 
   /**
-   * Continue parsing. `buf` holds the whole message so far from index 0.
+   * Continue parsing. `buf` holds the whole message so far from index 0, up to `end` (a
+   * connection passes its read buffer and how much of it is filled: no view to make).
    * @returns need-more, the complete head with the bytes it used, or an error code
    */
-  feed(buf: Uint8Array): ParseResult {
-    const len = buf.length;
+  feed(buf: Uint8Array, end: number = buf.length): ParseResult {
+    const len = Math.min(end, buf.length);
     let pos = this.#pos;
     let state = this.#state;
     const lim = this.#limits;
@@ -258,12 +259,16 @@ export class RequestParser {
   }
 
   #build(buf: Uint8Array): RequestHead {
-    const headers = new FieldList();
     const s = this.#spans;
-    for (let f = 0; f < this.#fieldCount; f++) {
+    const n = this.#fieldCount;
+    const names = new Array<string>(n);
+    const values = new Array<string>(n);
+    for (let f = 0; f < n; f++) {
       const k = f * 4;
-      headers.add(NAMES.get(buf, s[k]!, s[k + 1]!), VALUES.get(buf, s[k + 2]!, s[k + 3]!));
+      names[f] = NAMES.get(buf, s[k]!, s[k + 1]!);
+      values[f] = VALUES.get(buf, s[k + 2]!, s[k + 3]!);
     }
+    const headers = new FieldList(names, values);
     return {
       method: VALUES.get(buf, this.#lineStart, this.#methodEnd),
       target: VALUES.get(buf, this.#targetStart, this.#targetEnd),

@@ -53,6 +53,20 @@ export function scan(text: string | Uint8Array, limits: Limits = TEST_LIMITS): s
   }
   const single = summary(feedPieces(Array.from(bytes, (b) => Uint8Array.of(b)), limits));
   if (single !== whole) throw new Error(`byte-by-byte gave ${single}, whole gave ${whole}`);
+  // As a connection feeds it: one buffer, filled up to `end`, and later bytes read in after
+  // them. What lies past `end` (in a server, stale bytes of an earlier message; here "A"s,
+  // which would lengthen a target, name or value) must not be read.
+  const buf = new Uint8Array(bytes.length);
+  for (let i = 1; i < bytes.length; i++) {
+    const p = new RequestParser(limits);
+    buf.set(bytes.subarray(0, i));
+    buf.fill(0x41, i);
+    let r = p.feed(buf, i);
+    buf.set(bytes);
+    if (r.kind === "need-more") r = p.feed(buf, bytes.length);
+    const got = summary(r);
+    if (got !== whole) throw new Error(`filled up to ${i} gave ${got}, whole gave ${whole}`);
+  }
   return whole;
 }
 

@@ -311,7 +311,9 @@ export class Connection implements InputBuffer, Slotted {
    */
   #bufferedHead(): RequestHead | ParseErrorCode | null {
     if (this.start === this.end) return null;
-    const r = this.#parser.feed(this.buf.subarray(this.start, this.end));
+    const r = this.start === 0
+      ? this.#parser.feed(this.buf, this.end)
+      : this.#parser.feed(this.buf.subarray(this.start, this.end));
     if (r.kind === "head") {
       this.start += r.consumed;
       return r.head;
