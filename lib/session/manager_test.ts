@@ -61,6 +61,20 @@ Deno.test("SessionManager issues a signed cookie and writes nothing until it com
   assert.equal(m.stats.issued, 100);
 });
 
+Deno.test("SessionManager's Set-Cookie lines stay whole and distinct across line slabs", () => {
+  const { m } = setup();
+  const lines: Uint8Array[] = [];
+  // ~640 lines fit a slab: 2000 use four, and each line must keep its bytes once later ones
+  // are written after it.
+  for (let i = 0; i < 2000; i++) lines.push(m.setCookieLine(headers(), PEER) as Uint8Array);
+  const text = lines.map((l) => new TextDecoder().decode(l));
+  for (const t of text) {
+    assert.match(t, /^Set-Cookie: sid=[A-Za-z0-9_-]{52}; Path=\/; HttpOnly; SameSite=Lax\r\n$/);
+  }
+  assert.equal(new Set(text).size, 2000);
+  assert.equal(new Set(lines.map((l) => l.buffer)).size >= 4, true, "several slabs were used");
+});
+
 Deno.test("SessionManager accepts its cookie without a lookup and batches the updates", async () => {
   const { clock, backend, m } = setup();
   const v = valueOf(m.cookieFor(headers(), { ip: "10.0.0.9", port: 1 }));
