@@ -25,7 +25,7 @@ export class LoopClock {
     this.#fresh = false;
   };
 
-  /** @param source the real clock (epoch ms), read once per refresh */
+  /** @param source the real clock (epoch ms), read at most once per turn of the event loop */
   constructor(source: () => number = Date.now) {
     this.#source = source;
     this.#ms = source();
