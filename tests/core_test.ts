@@ -5,6 +5,7 @@ import { assertEquals } from "../lib/http/test_assert.ts";
 import assert from "node:assert/strict";
 import {
   eventually,
+  openFiles,
   rawExchange,
   startServer,
   statusOf,
@@ -549,16 +550,9 @@ Deno.test("SendTimeout limits inactivity, not the length of a slow but steady do
   }, { conf: { SendTimeout: "1s" } });
 });
 
-/**
- * Descriptors any process holds open on `path`. Read through find: `deno task test` grants
- * --allow-run but not the --allow-all that reading /proc/PID/fd directly needs (without it every
- * read failed and this always said 0, so the test below raced the main thread).
- */
+/** Descriptors any process holds open on `path`. */
 async function fifoReaders(path: string): Promise<number> {
-  const r = await new Deno.Command("sh", {
-    args: ["-c", 'find /proc/[0-9]*/fd -lname "$1" 2>/dev/null | wc -l', "sh", path],
-  }).output();
-  return Number(new TextDecoder().decode(r.stdout).trim());
+  return (await openFiles()).filter((f) => f === path).length;
 }
 
 Deno.test("a worker's crit line reaches error.log in order and is copied to stderr", async () => {

@@ -4,7 +4,7 @@
  */
 import { assertEquals } from "../lib/http/test_assert.ts";
 import assert from "node:assert/strict";
-import { eventually, rawExchange, startServer, statusOf } from "./helpers/server.ts";
+import { eventually, openFiles, rawExchange, startServer, statusOf } from "./helpers/server.ts";
 import { join } from "./helpers/paths.ts";
 
 async function get(port: number, target: string): Promise<number> {
@@ -18,14 +18,6 @@ async function get(port: number, target: string): Promise<number> {
 /** Whether `text` contains every one of `parts`. */
 function has(text: string, ...parts: string[]): boolean {
   return parts.every((p) => text.includes(p));
-}
-
-/** The files the process holds open (Linux; find runs under --allow-run, /proc needs more). */
-async function openFiles(pid: number): Promise<string[]> {
-  const r = await new Deno.Command("find", {
-    args: [`/proc/${pid}/fd`, "-type", "l", "-printf", "%l\\n"],
-  }).output();
-  return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "");
 }
 
 for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
