@@ -16,7 +16,7 @@ import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
-import { sweepOrphanUploads } from "./lib/server/upload_sweep.ts";
+import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));

@@ -80,10 +80,9 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
   const adapters = new Set([
     "static/deno_fs.ts",
     "log/log_writer.ts",
-    "server/body_writer.ts",
+    "static/upload_sweep.ts",
     "server/listener.ts",
     "server/site.ts",
-    "server/upload_sweep.ts",
     "server/worker_main.ts",
   ]);
   const io =
@@ -99,4 +98,59 @@ Deno.test("memjs is imported by session/memcached_store.ts only", () => {
     s.imports.some((i) => i === "memjs" || i.startsWith("npm:memjs"))
   );
   assert.deepEqual(users.map((s) => s.path), ["session/memcached_store.ts"]);
+});
+
+Deno.test("files are opened only by the Deno FileSystem (and the log sink), never beside it", () => {
+  // The FileSystem port keeps paths inside the root and checks what it opened; log_writer.ts
+  // appends to the configured log files, which are not served.
+  const openers = new Set(["static/deno_fs.ts", "log/log_writer.ts"]);
+  for (const s of SRC) {
+    const code = withoutComments(s.text);
+    if (/\bDeno\.(open|openSync|create|createSync)\s*\(/.test(code)) {
+      assert.ok(openers.has(s.path), `${s.path} opens a file`);
+    }
+  }
+});
+
+Deno.test("only server/conn_transport.ts touches Deno's internals", () => {
+  for (const s of SRC) {
+    const code = withoutComments(s.text);
+    if (/\bDeno\.internal\b|\bDeno\s*\[|internalRidSymbol/.test(code)) {
+      assert.equal(s.path, "server/conn_transport.ts", `${s.path} touches Deno's internals`);
+    }
+  }
+});
+
+Deno.test("the pipeline and its stages know nothing of HTTP/1.1 framing or sockets", () => {
+  const stages = [
+    "server/pipeline.ts",
+    "server/request.ts",
+    "server/sessions.ts",
+    "server/status_endpoint.ts",
+    "server/request_counters.ts",
+    "server/site.ts",
+  ];
+  const wire = [
+    "server/connection.ts",
+    "server/response_writer.ts",
+    "server/body_writer.ts",
+    "server/transport.ts",
+    "server/conn_transport.ts",
+    "server/body_reader.ts",
+    "http/framing.ts",
+    "http/keep_alive.ts",
+    "http/request_parser.ts",
+  ];
+  const byPath = new Map(SRC.map((s) => [s.path, s]));
+  for (const path of stages) {
+    const s = byPath.get(path);
+    assert.ok(s, `${path} exists`);
+    for (const i of s.imports) assert.ok(!wire.includes(i), `${path} imports ${i}`);
+  }
+  // static/ (the responder and the memo) is below server/ already; it must not name framing.
+  for (const s of SRC.filter((s) => layer(s.path) === "static")) {
+    for (const i of s.imports) assert.ok(!wire.includes(i), `${s.path} imports ${i}`);
+    const code = withoutComments(s.text);
+    assert.ok(!/Transfer-Encoding|"Connection"/.test(code), `${s.path} writes framing fields`);
+  }
 });

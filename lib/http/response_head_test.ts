@@ -1,6 +1,6 @@
 import { assertEquals } from "./test_assert.ts";
 import assert from "node:assert/strict";
-import { encodeChunk, headText } from "./response_head.ts";
+import { encodeChunk, fieldLines, headText, joinFieldLines } from "./response_head.ts";
 import { isBodyless, reasonPhrase } from "./status.ts";
 
 Deno.test("headText() writes the status line, fields in order and the empty line", () => {
@@ -13,6 +13,19 @@ Deno.test("headText() writes the status line, fields in order and the empty line
 Deno.test("headText() refuses values that could split the response", () => {
   assert.throws(() => headText(200, [["Location", "/a\r\nSet-Cookie: x=1"]]), TypeError);
   assert.throws(() => headText(200, [["Bad Name", "x"]]), TypeError);
+});
+
+Deno.test("fieldLines() encodes checked lines once, and joinFieldLines() keeps their order", () => {
+  const dec = new TextDecoder();
+  const a = fieldLines([["Retry-After", "1"]]);
+  const b = fieldLines([["Connection", "close"], ["X-A", "é"]]);
+  assertEquals(dec.decode(a), "Retry-After: 1\r\n");
+  assertEquals(
+    dec.decode(joinFieldLines(a, b)),
+    "Retry-After: 1\r\nConnection: close\r\nX-A: é\r\n",
+  );
+  assert.throws(() => fieldLines([["Location", "/a\nSet-Cookie: x=1"]]), TypeError);
+  assert.throws(() => fieldLines([["", "x"]]), TypeError);
 });
 
 Deno.test("encodeChunk() frames data as hex size CRLF data CRLF", () => {

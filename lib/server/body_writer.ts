@@ -1,24 +1,16 @@
 /**
- * Write a planned response to a transport: the head, then the body from memory, a file slice,
- * multipart ranges or a chunked stream. Small bodies go out in the same write as the head;
- * large files are copied through a pooled buffer of ReadChunkSize (faster here than
- * `readable.pipeTo`, see the measurements at the buffer pool below).
+ * Send a planned body after its head: from memory, a file slice, multipart ranges, or a stream
+ * in chunked coding. Small bodies go out in the same write as the head; large files are copied
+ * through a pooled buffer of ReadChunkSize. Files are opened through the plan's FileSystem,
+ * which keeps paths inside its root and refuses a version other than the one planned.
  * @module
  */
 
 import { encodeChunk, LAST_CHUNK } from "../http/response_head.ts";
-import type { FileVersion, PlanBody } from "../static/plan.ts";
+import { FsError, type OpenFile } from "../static/fs_port.ts";
+import type { PlanBody } from "../static/plan.ts";
 import { concatBytes } from "../util/bytes.ts";
-
-/** What the writer needs from a connection. */
-export interface Transport {
-  /** Bytes read into `p` (never empty); 0 or null at end of stream. */
-  read(p: Uint8Array): Promise<number | null>;
-  write(p: Uint8Array): Promise<number>;
-  close(): void;
-  /** Turn Nagle's algorithm off (TCP_NODELAY), when the transport is a TCP socket. */
-  setNoDelay?(on: boolean): void;
-}
+import { type Transport, writeAll } from "./transport.ts";
 
 /** Tuning for the writer. */
 export interface WriteOptions {
@@ -28,17 +20,22 @@ export interface WriteOptions {
   readonly chunkSize: number;
 }
 
-/** Write all of `data`, looping over partial writes. */
-export async function writeAll(t: Transport, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await t.write(off === 0 ? data : data.subarray(off));
+/**
+ * A failure before any byte of the response was written (the file vanished or was replaced
+ * since it was planned): the connection can still answer with an error status.
+ */
+export class BeforeHeadError extends Error {
+  override name = "BeforeHeadError";
+  constructor(readonly failure: FsError) {
+    super(failure.message);
+  }
 }
 
 /**
  * Write head and body; returns the number of body bytes sent.
- * The head is sent even when opening a file fails, so callers must open-check before planning.
+ * @throws BeforeHeadError when the planned file cannot be opened (nothing was written)
  */
-export async function writeResponse(
+export async function writeBody(
   t: Transport,
   head: Uint8Array,
   body: PlanBody,
@@ -74,34 +71,15 @@ async function writeJoined(
   }
 }
 
-/**
- * A failure before any byte of the response was written (the file vanished or was replaced
- * since it was planned): the connection can still answer with an error status.
- */
-export class BeforeHeadError extends Error {
-  override name = "BeforeHeadError";
-  constructor(readonly reason: "gone" | "changed" | "unreadable", message: string) {
-    super(message);
-  }
-}
-
-/** Open a file for sending, checking it is still the planned version (nginx checks the fd it opened). */
-function openChecked(path: string, version: FileVersion | undefined): Deno.FsFile {
-  let file: Deno.FsFile;
+/** Open the planned file, or say that nothing was written. */
+function openPlanned(body: Extract<PlanBody, { kind: "file" | "multipart" }>): OpenFile {
   try {
-    file = Deno.openSync(path, { read: true });
+    return body.fs.open(body.path, body.version);
   } catch (e) {
-    const gone = e instanceof Deno.errors.NotFound;
-    throw new BeforeHeadError(gone ? "gone" : "unreadable", `cannot open ${path}: ${e}`);
+    throw new BeforeHeadError(
+      e instanceof FsError ? e : new FsError("other", e instanceof Error ? e.message : String(e)),
+    );
   }
-  if (version !== undefined) {
-    const st = file.statSync();
-    if (st.size !== version.size || (st.mtime?.getTime() ?? 0) !== version.mtimeMs) {
-      file.close();
-      throw new BeforeHeadError("changed", `${path} changed after it was planned`);
-    }
-  }
-  return file;
 }
 
 async function writeFile(
@@ -110,39 +88,31 @@ async function writeFile(
   body: Extract<PlanBody, { kind: "file" }>,
   o: WriteOptions,
 ): Promise<number> {
-  const file = openChecked(body.path, body.version);
-  try {
-    if (head.length + body.length <= o.coalesceBytes) {
-      await writeAll(t, readSliceSync(file, head, body.start, body.length));
-    } else {
-      if (body.start > 0) await file.seek(body.start, Deno.SeekMode.Start);
-      await writeAll(t, head);
-      await copySlice(t, file, body.length, o.chunkSize);
-    }
-    return body.length;
-  } finally {
-    file.close();
+  using file = openPlanned(body);
+  if (body.start > 0) file.seek(body.start);
+  if (head.length + body.length <= o.coalesceBytes) {
+    await writeAll(t, readWithHead(file, head, body.length));
+  } else {
+    await writeAll(t, head);
+    await copySlice(t, file, body.length, o.chunkSize);
   }
+  return body.length;
 }
 
 /**
  * Head followed by a small file slice, read synchronously: the page cache answers in
- * microseconds, while async file ops would each hop to Deno's blocking thread pool (nginx
- * reads files synchronously too). Large bodies stay asynchronous.
+ * microseconds, while async file reads each hop to Deno's blocking thread pool (nginx reads
+ * files synchronously too). Large bodies stay asynchronous.
  */
-function readSliceSync(
-  file: Deno.FsFile,
-  head: Uint8Array,
-  start: number,
-  length: number,
-): Uint8Array {
+function readWithHead(file: OpenFile, head: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(head.length + length);
   out.set(head);
-  if (start > 0) file.seekSync(start, Deno.SeekMode.Start);
   let off = head.length;
   while (off < out.length) {
     const n = file.readSync(out.subarray(off));
-    if (n === null) throw new BeforeHeadError("changed", "file shrank while it was being read");
+    if (n === null) {
+      throw new BeforeHeadError(new FsError("changed", "file shrank while it was being read"));
+    }
     off += n;
   }
   return out;
@@ -150,7 +120,7 @@ function readSliceSync(
 
 async function copySlice(
   t: Transport,
-  file: Deno.FsFile,
+  file: OpenFile,
   length: number,
   chunkSize: number,
 ): Promise<void> {
@@ -169,10 +139,8 @@ async function copySlice(
 }
 
 /*
- * Copy buffers for large bodies. Measured on this machine for a 10 MiB file, 8 connections:
- * Deno's `readable.pipeTo(conn.writable)` 2.2 GB/s, a read/write loop with a 64 KiB buffer
- * 2.2 GB/s, 256 KiB 2.8 GB/s, 1 MiB 3.1 GB/s (nginx with sendfile: 2.9 GB/s). Buffers of
- * ReadChunkSize are reused and at most BIG_BUFFERS are lent at once per worker, so memory stays
+ * Copy buffers for large bodies (ReadChunkSize: larger buffers copy faster, see
+ * docs/PERFORMANCE.md). At most BIG_BUFFERS are lent at once per worker, so memory stays
  * bounded however many large downloads run; beyond that a response copies through 64 KiB.
  */
 const BIG_BUFFERS = 32;
@@ -202,17 +170,18 @@ async function writeMultipart(
   body: Extract<PlanBody, { kind: "multipart" }>,
   o: WriteOptions,
 ): Promise<number> {
-  using file = openChecked(body.path, body.version);
+  using file = openPlanned(body);
   await writeAll(t, head);
   for (const part of body.plan.parts) {
     await writeAll(t, part.head);
-    await file.seek(part.range.start, Deno.SeekMode.Start);
+    file.seek(part.range.start);
     await copySlice(t, file, part.range.end - part.range.start + 1, o.chunkSize);
   }
   await writeAll(t, body.plan.tail);
   return body.plan.contentLength;
 }
 
+/** A body of unknown length in chunked coding (RFC 9112 §7.1). */
 async function writeChunked(
   t: Transport,
   head: Uint8Array,

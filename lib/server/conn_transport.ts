@@ -20,12 +20,11 @@
  * @module
  */
 
-import type { Transport } from "./body_writer.ts";
+import type { Transport } from "./transport.ts";
 
 interface CoreOps {
   read(rid: number, p: Uint8Array): Promise<number>;
   write(rid: number, p: Uint8Array): Promise<number>;
-  close(rid: number): void;
   /** The key under which a Conn keeps its resource id. */
   internalRidSymbol: symbol;
 }
@@ -38,7 +37,7 @@ function findCore(): CoreOps | null {
   const core = (d[key] as { core?: Partial<CoreOps> } | undefined)?.core;
   if (
     typeof core?.read !== "function" || typeof core.write !== "function" ||
-    typeof core.close !== "function" || typeof core.internalRidSymbol !== "symbol"
+    typeof core.internalRidSymbol !== "symbol"
   ) {
     return null;
   }
@@ -54,7 +53,7 @@ function ridOf(conn: Deno.Conn): number | null {
   return typeof rid === "number" && Number.isInteger(rid) && rid >= 0 ? rid : null;
 }
 
-/** Reads and writes straight through the runtime's ops. */
+/** Reads and writes straight through the runtime's ops; everything else through the Conn. */
 class OpTransport implements Transport {
   readonly #rid: number;
   readonly #core: CoreOps;
@@ -78,8 +77,9 @@ class OpTransport implements Transport {
     return this.#core.write(this.#rid, p);
   }
 
+  /** Through the public Conn, which also forgets the resource (closing is not per request). */
   close(): void {
-    this.#core.close(this.#rid);
+    this.#conn.close();
   }
 }
 

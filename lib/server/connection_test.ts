@@ -2,7 +2,7 @@ import { assertEquals } from "../http/test_assert.ts";
 import { TEST_LIMITS } from "../http/test_scan.ts";
 import type { AccessRecord } from "../log/access_log.ts";
 import type { ResponsePlan } from "../static/plan.ts";
-import type { Transport } from "./body_writer.ts";
+import type { Transport } from "./transport.ts";
 import {
   Connection,
   type ConnectionHooks,
@@ -73,7 +73,7 @@ function hooks(log: AccessRecord[]): ConnectionHooks {
       if (req.body !== null) { for await (const c of req.body) body += dec.decode(c); }
       return bytesPlan(200, `${req.method} ${req.target}${body === "" ? "" : " " + body}`);
     },
-    errorPlan: (status) => ({ ...bytesPlan(status, `error ${status}`), close: status !== 404 }),
+    errorPlan: (status) => bytesPlan(status, `error ${status}`),
     date: () => "Thu, 01 Jan 1970 00:00:00 GMT",
     access: (r) => log.push(r),
     error: () => {},
@@ -252,6 +252,7 @@ Deno.test("Connection turns a handler exception into 500 and keeps the server up
     error: (level, m) => errors.push(`${level}:${m.split("\n")[0]}`),
   }).run();
   assertEquals(t.out.startsWith("HTTP/1.1 500 "), true);
+  assertEquals(t.out.includes("Connection: close\r\n"), true, "a 500 closes the connection");
   assertEquals(
     errors.some((e) => e.startsWith("crit:handler failed for GET /: Error: boom")),
     true,
@@ -364,8 +365,7 @@ Deno.test("Connection gives a pooled frame back when a field cannot be written",
   const data = enc.encode("hello");
   const bad: ResponsePlan = {
     status: 200,
-    fields: [["Content-Length", "5"]],
-    extraFields: [["X-Bad", "a\r\nInjected: 1"]],
+    fields: [["Content-Length", "5"], ["X-Bad", "a\r\nInjected: 1"]],
     body: { kind: "bytes", data },
   };
   const log: AccessRecord[] = [];

@@ -1,16 +1,15 @@
 /**
  * Response heads with as little per-request work as possible: the status line, Server and Date
- * are prepared once per status per second, and a plan's own header fields are serialized once
- * per fields array (a memoized plan reuses its array, so its fields are encoded only once).
- * Only per-request fields (Connection, Set-Cookie) are encoded per response.
+ * are prepared once per status per second, and a plan's own header fields are encoded once per
+ * fields array (a memoized plan reuses its array). Per-response fields arrive already encoded
+ * (FieldLines), so a head is laid out by copying bytes.
  * @module
  */
 
-import { headText, type ResponseFields } from "../http/response_head.ts";
+import { type FieldLines, fieldsText, type ResponseFields } from "../http/response_head.ts";
+import { statusLine } from "../http/response_head.ts";
 
 const encoder = new TextEncoder();
-// deno-lint-ignore no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Builds head bytes for one worker. */
 export class HeadCache {
@@ -30,24 +29,24 @@ export class HeadCache {
   }
 
   /**
-   * The whole head: status line, Server, Date, the plan's fields, the extra fields, the
-   * pre-encoded `lines` (each ending CRLF, e.g. a Set-Cookie), CRLF; followed by `body` when one
-   * is given, so a small response is one buffer and one write.
-   * @throws TypeError when a field could split the message (see headText)
+   * The whole head: status line, Server, Date, the plan's fields, its per-response field lines
+   * (`extra`, e.g. a Set-Cookie), the framing fields (Connection, Transfer-Encoding), CRLF;
+   * followed by `body` when one is given, so a small response is one buffer and one write.
+   * @throws TypeError when one of `fields` could split the message
    */
   build(
     status: number,
     fields: ResponseFields,
-    extra: ResponseFields,
+    extra: FieldLines | null,
+    framing: FieldLines | null,
     body: Uint8Array | null = null,
-    lines: Uint8Array | null = null,
   ): Uint8Array {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
-    const more = this.#extraBytes(extra);
-    const headLength = prefix.length + own.length + more.length + (lines?.length ?? 0) + 2;
+    const headLength = prefix.length + own.length + (extra?.length ?? 0) +
+      (framing?.length ?? 0) + 2;
     const out = new Uint8Array(headLength + (body?.length ?? 0));
-    layout(out, headLength, prefix, own, more, lines);
+    layout(out, headLength, prefix, own, extra, framing);
     if (body !== null) out.set(body, headLength);
     return out;
   }
@@ -59,17 +58,17 @@ export class HeadCache {
   writeBefore(
     status: number,
     fields: ResponseFields,
-    extra: ResponseFields,
-    lines: Uint8Array | null,
+    extra: FieldLines | null,
+    framing: FieldLines | null,
     out: Uint8Array,
     end: number,
   ): number {
     const prefix = this.#prefix(status);
     const own = this.#fieldBytes(fields);
-    const more = this.#extraBytes(extra);
-    const length = prefix.length + own.length + more.length + (lines?.length ?? 0) + 2;
+    const length = prefix.length + own.length + (extra?.length ?? 0) + (framing?.length ?? 0) +
+      2;
     if (length > end) return -1;
-    return layout(out, end, prefix, own, more, lines);
+    return layout(out, end, prefix, own, extra, framing);
   }
 
   #prefix(status: number): Uint8Array {
@@ -80,22 +79,12 @@ export class HeadCache {
     }
     let p = this.#prefixes.get(status);
     if (p === undefined) {
-      const text = headText(status, [["Server", this.#server], ["Date", date]]);
-      p = encoder.encode(text.slice(0, -2)); // without the final empty line
+      p = encoder.encode(
+        statusLine(status) + fieldsText([["Server", this.#server], ["Date", date]]),
+      );
       this.#prefixes.set(status, p);
     }
     return p;
-  }
-
-  /**
-   * Per-response fields: a frozen array (reused, e.g. one Set-Cookie per connection) is encoded
-   * once; others are returned as ASCII text to encode in place, or as bytes when not ASCII.
-   */
-  #extraBytes(extra: ResponseFields): Uint8Array | string {
-    if (extra.length === 0) return "";
-    if (Object.isFrozen(extra)) return this.#fieldBytes(extra);
-    const text = fieldsText(extra);
-    return NON_ASCII.test(text) ? encoder.encode(text) : text;
   }
 
   #fieldBytes(fields: ResponseFields): Uint8Array {
@@ -109,36 +98,25 @@ export class HeadCache {
 }
 
 /**
- * Lay a head out in `out` so that it ends at `end`: prefix, own fields, extra fields, lines,
- * CRLF. The caller has checked it fits; returns where it starts.
+ * Lay a head out in `out` so that it ends at `end`: prefix, own fields, extra lines, framing
+ * lines, CRLF. The caller has checked it fits; returns where it starts.
  */
 function layout(
   out: Uint8Array,
   end: number,
   prefix: Uint8Array,
   own: Uint8Array,
-  more: Uint8Array | string,
-  lines: Uint8Array | null,
+  extra: Uint8Array | null,
+  framing: Uint8Array | null,
 ): number {
-  const raw = lines?.length ?? 0;
-  const at = end - (prefix.length + own.length + more.length + raw + 2);
+  const e = extra?.length ?? 0;
+  const f = framing?.length ?? 0;
+  const at = end - (prefix.length + own.length + e + f + 2);
   out.set(prefix, at);
   out.set(own, at + prefix.length);
-  put(out, more, at + prefix.length + own.length);
-  if (lines !== null) out.set(lines, end - 2 - raw);
+  if (extra !== null) out.set(extra, end - 2 - f - e);
+  if (framing !== null) out.set(framing, end - 2 - f);
   out[end - 2] = 0x0d;
   out[end - 1] = 0x0a;
   return at;
-}
-
-/** Copy bytes, or encode ASCII text, into `out` at `at`. */
-function put(out: Uint8Array, part: Uint8Array | string, at: number): void {
-  if (typeof part !== "string") out.set(part, at);
-  else if (part !== "") encoder.encodeInto(part, out.subarray(at, at + part.length));
-}
-
-/** Fields as "Name: value\r\n" lines, validated by headText. */
-function fieldsText(fields: ResponseFields): string {
-  const text = headText(200, fields);
-  return text.slice(text.indexOf("\r\n") + 2, -2);
 }

@@ -1,6 +1,7 @@
 /**
- * Everything one worker needs to answer requests, built from Config: the responder, error
- * pages, connection settings and the request handler chain.
+ * Everything one worker needs to answer from its document root, built from Config: the
+ * responder over the cached file systems, the memo and the error pages.
+ * pipeline.ts puts them in order with the status page and the session.
  * @module
  */
 
@@ -11,7 +12,6 @@ import {
 } from "../auth/basic_auth.ts";
 import { parsePasswordFile } from "../auth/password_file.ts";
 import type { Config } from "../config/config.ts";
-import { SERVER_NAME, SERVER_VERSION } from "../config/defaults.ts";
 import { buildErrorPages, type ErrorPageSet } from "../pages/error_pages.ts";
 import { DenoFileSystem } from "../static/deno_fs.ts";
 import { CachedFileSystem } from "../static/file_cache.ts";
@@ -19,58 +19,28 @@ import type { FileSystem } from "../static/fs_port.ts";
 import { errorPlan } from "../static/error_plan.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import { Responder } from "../static/responder.ts";
-import { memoized, ResponseMemo } from "./response_memo.ts";
-import type { ConnectionSettings, Handler, ServerRequest } from "./connection.ts";
+import { ResponseMemo } from "../static/response_memo.ts";
+import type { Handler, ServerRequest } from "./request.ts";
+import type { ErrorPlanner } from "./status_endpoint.ts";
 
-/** A worker's request handling, independent of sockets. */
+/** A worker's document root, independent of sockets. */
 export interface Site {
-  readonly settings: ConnectionSettings;
   readonly pages: ErrorPageSet;
-  handle: Handler;
-  errorPlan(status: number, method: string, message?: string): ResponsePlan;
-}
-
-/**
- * Wraps the responder once per worker (status page, session cookie): given the next handler
- * and the error planner, returns the request handler.
- */
-export type HandlerWrap = (next: Handler, errorPlan: Site["errorPlan"]) => Handler;
-
-/** The Server header value for a config (ServerTokens). */
-export function serverHeader(config: Config): string {
-  return config.serverTokens === "full" ? `${SERVER_NAME}/${SERVER_VERSION}` : SERVER_NAME;
-}
-
-/** Connection settings from a config. */
-export function connectionSettings(config: Config): ConnectionSettings {
-  return {
-    limits: {
-      maxRequestLine: config.maxRequestLine,
-      maxHeaderBytes: config.maxHeaderBytes,
-      maxHeaderCount: config.maxHeaderCount,
-      maxBodySize: config.maxBodySize,
-      maxChunkExtension: config.maxChunkExtension,
-    },
-    maxRequestsPerConnection: config.maxRequestsPerConnection,
-    headerTimeoutMs: config.headerTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    sendTimeoutMs: config.sendTimeoutMs,
-    serverHeader: serverHeader(config),
-    readChunkSize: config.readChunkSize,
-  };
+  /** The responder (without the memo: the pipeline puts it in front). */
+  readonly respond: Handler;
+  /** Plans for repeated questions, cleared whenever a file is written or removed. */
+  readonly memo: ResponseMemo;
+  readonly errorPlan: ErrorPlanner;
 }
 
 /**
  * Build a worker's site.
  * @param templates error page templates by status, loaded once by the main thread
- * @param wrap what runs around the responder (sessions, status page), if anything
  * @param now the clock of the memo and the file cache (a worker passes its LoopClock's)
  */
 export function buildSite(
   config: Config,
   templates: Readonly<Record<string, string>>,
-  wrap?: HandlerWrap,
   now: () => number = Date.now,
 ): Site {
   const root = Deno.realPathSync(config.documentRoot);
@@ -85,9 +55,10 @@ export function buildSite(
     maxBodyBytes: config.fileCacheMaxFile,
     now,
   });
+  const files = new FileCaches(config, memo, now);
   const responder = new Responder({
-    fs: cachedFs(config, new DenoFileSystem(root, chunk), memo, now),
-    assetFs: cachedFs(config, new DenoFileSystem(assets, chunk), memo, now),
+    fs: files.add(new DenoFileSystem(root, chunk)),
+    assetFs: files.add(new DenoFileSystem(assets, chunk)),
     pages,
     auth: loadAuthenticator(config.passwordFile),
     options: {
@@ -108,16 +79,15 @@ export function buildSite(
     },
   });
   const base = (req: ServerRequest) => responder.respond(req);
-  const respond = memoized(memo, config.logNotFound ? base : withoutNotFoundNotes(base));
-  const plan: Site["errorPlan"] = (status, method, message) =>
+  const plan: ErrorPlanner = (status, method, message) =>
     errorPlan(pages, status, {
       headOnly: method === "HEAD",
       ...(message === undefined ? {} : { message }),
     });
   return {
-    settings: connectionSettings(config),
     pages,
-    handle: wrap === undefined ? respond : wrap(respond, plan),
+    respond: config.logNotFound ? base : withoutNotFoundNotes(base),
+    memo,
     errorPlan: plan,
   };
 }
@@ -157,31 +127,45 @@ const FILE_CACHE_ENTRIES = 10_000;
 const INVALIDATE_CHANNEL = "httpserver-file-cache";
 
 /**
- * Wrap a file system in the worker's file cache. Writes made through one worker invalidate the
- * same path in every other worker of the process at once (BroadcastChannel); edits made by
- * anything else show up within FileCacheRevalidate.
+ * A worker's file caches (document root, error assets) and the one place that learns a file
+ * changed: a write or removal through this worker, or the same in another worker of the process
+ * (BroadcastChannel). Either way the path leaves every cache and the memo is cleared. Edits
+ * made by anything else show up within FileCacheRevalidate.
  */
-function cachedFs(
-  config: Config,
-  inner: FileSystem,
-  memo: ResponseMemo,
-  now: () => number,
-): FileSystem {
-  const cache = new CachedFileSystem(inner, {
-    maxBytes: config.fileCacheBytes,
-    maxFileSize: Math.min(config.fileCacheMaxFile, config.fileCacheBytes),
-    revalidateMs: config.fileCacheBytes === 0 ? 0 : config.fileCacheRevalidateMs / 2,
-    maxEntries: config.fileCacheBytes === 0 ? 0 : FILE_CACHE_ENTRIES,
-    now,
-  });
-  const channel = new BroadcastChannel(INVALIDATE_CHANNEL);
-  channel.onmessage = (e: MessageEvent<string>) => {
-    cache.invalidate(e.data);
-    memo.clear();
-  };
-  cache.onInvalidate = (path) => {
-    memo.clear();
-    channel.postMessage(path);
-  };
-  return cache;
+class FileCaches {
+  readonly #caches: CachedFileSystem[] = [];
+  readonly #memo: ResponseMemo;
+  readonly #config: Config;
+  readonly #now: () => number;
+  readonly #channel = new BroadcastChannel(INVALIDATE_CHANNEL);
+
+  constructor(config: Config, memo: ResponseMemo, now: () => number) {
+    this.#config = config;
+    this.#memo = memo;
+    this.#now = now;
+    this.#channel.onmessage = (e: MessageEvent<string>) => this.#invalidate(e.data);
+  }
+
+  /** Put a cache in front of a file system. */
+  add(inner: FileSystem): FileSystem {
+    const c = this.#config;
+    const cache = new CachedFileSystem(inner, {
+      maxBytes: c.fileCacheBytes,
+      maxFileSize: Math.min(c.fileCacheMaxFile, c.fileCacheBytes),
+      revalidateMs: c.fileCacheBytes === 0 ? 0 : c.fileCacheRevalidateMs / 2,
+      maxEntries: c.fileCacheBytes === 0 ? 0 : FILE_CACHE_ENTRIES,
+      now: this.#now,
+    });
+    cache.onInvalidate = (path) => {
+      this.#invalidate(path);
+      this.#channel.postMessage(path);
+    };
+    this.#caches.push(cache);
+    return cache;
+  }
+
+  #invalidate(path: string): void {
+    for (const c of this.#caches) c.invalidate(path);
+    this.#memo.clear();
+  }
 }

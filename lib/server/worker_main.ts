@@ -8,22 +8,30 @@
 /// <reference lib="deno.worker" />
 
 import { DateCache } from "../http/http_date.ts";
+import { fieldLines } from "../http/response_head.ts";
 import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
 import { STDERR_LEVEL } from "../log/log_writer.ts";
-import { serializeHead } from "../http/response_head.ts";
-import { writeAll } from "./body_writer.ts";
+import type { ResilientStore } from "../session/resilient_store.ts";
 import { acceptStep } from "./accept_errors.ts";
 import type { LogLevel } from "../config/config.ts";
 import { connTransport } from "./conn_transport.ts";
-import { Connection, type ConnectionHooks, type Peer } from "./connection.ts";
+import {
+  Connection,
+  type ConnectionHooks,
+  type ConnectionSettings,
+  connectionSettings,
+  type Peer,
+} from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
-import { WorkerFeatures } from "./features.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
-import { buildSite, type Site } from "./site.ts";
+import { buildPipeline, type Pipeline, type WorkerPipeline } from "./pipeline.ts";
+import type { WorkerCounters } from "./request_counters.ts";
+import { ResponseWriter } from "./response_writer.ts";
+import type { WorkerSessions } from "./sessions.ts";
 import { SlotList } from "./slot_list.ts";
-import { concatBytes } from "../util/bytes.ts";
+import type { StatusEndpoint } from "./status_endpoint.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 
 const LOG_FLUSH_MS = 100;
@@ -58,7 +66,11 @@ let stderrText = "";
 let lowestRank = 0;
 let requests = 0;
 let bytesSent = 0;
-let features: WorkerFeatures | null = null;
+let store: ResilientStore | null = null;
+let sessions: WorkerSessions | null = null;
+let counters: WorkerCounters | null = null;
+let status: StatusEndpoint | null = null;
+const RETRY_SOON = fieldLines([["Retry-After", "1"]]);
 
 function post(m: FromWorker): void {
   self.postMessage(m);
@@ -113,13 +125,17 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
   if (errorText.length > LOG_FLUSH_BYTES) flushLogs();
 }
 
-function hooks(site: Site, dates: DateCache): ConnectionHooks {
+function hooks(
+  settings: ConnectionSettings,
+  pipeline: Pipeline,
+  dates: DateCache,
+): ConnectionHooks {
   return {
-    heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
+    heads: new HeadCache(settings.serverHeader, () => dates.value()),
     clock,
     frames: new FramePool(FRAME_POOL_BYTES),
-    handle: (req) => site.handle(req),
-    errorPlan: (status, method, message) => site.errorPlan(status, method, message),
+    handle: pipeline.answer,
+    errorPlan: pipeline.errorPlan,
     date: () => dates.value(),
     access(rec) {
       accessLines.append(rec);
@@ -129,7 +145,7 @@ function hooks(site: Site, dates: DateCache): ConnectionHooks {
     },
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,
-    responded: (req, status, bytes) => features?.responded(req, status, bytes),
+    responded: pipeline.responded,
   };
 }
 
@@ -137,14 +153,17 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   id = msg.id;
   const config = msg.config;
   lowestRank = LEVEL_RANK[config.logLevel];
+  let built: WorkerPipeline;
   try {
-    features = new WorkerFeatures(config, msg.sessionKey, { id, post, log, now: clock.now });
+    built = buildPipeline(config, msg.templates, msg.sessionKey, { id, post, log, now: clock.now });
   } catch (e) {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  const site = buildSite(config, msg.templates, features.wrap, clock.now);
-  const h = hooks(site, new DateCache(clock.now));
+  ({ store, sessions, counters, status } = built);
+  const { pipeline } = built;
+  const settings = connectionSettings(config);
+  const h = hooks(settings, pipeline, new DateCache(clock.now));
   const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
   try {
     listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
@@ -154,13 +173,13 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
   setInterval(flushLogs, LOG_FLUSH_MS);
   setInterval(sweep, SWEEP_MS);
-  setInterval(() => void features?.tick(stats()), STATS_MS);
+  setInterval(tick, STATS_MS);
   post({ type: "ready", id });
   await acceptLoop(listener, (conn) => {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const peer: Peer = { ip: addr.hostname, port: addr.port };
-    if (connections.size >= cap) return refuse(conn, peer, site, h, cap);
-    const c = new Connection(connTransport(conn), peer, site.settings, h);
+    if (connections.size >= cap) return refuse(conn, peer, settings, h, cap);
+    const c = new Connection(connTransport(conn), peer, settings, h);
     connections.add(c);
     // then(done, done), not finally(done): one promise fewer per connection (~90 ns measured).
     const done = () => connections.delete(c);
@@ -168,6 +187,11 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }, h);
   // The listener closed without a shutdown: die, so the pool starts a replacement.
   if (!draining) throw new Error("the listener closed unexpectedly");
+}
+
+/** Once a second: sessions and counters to the store, stats to the main thread. */
+function tick(): Promise<unknown> {
+  return Promise.all([sessions?.flush(), counters?.tick(stats(), sessions?.stats ?? null)]);
 }
 
 /**
@@ -229,35 +253,32 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
  * Over MaxSimultaneousConnections: answer 503 with Retry-After and close, so the client learns
  * why (nginx would leave it queued in the backlog; Apache answers nothing until a slot frees).
  */
-function refuse(conn: Deno.Conn, peer: Peer, site: Site, h: ConnectionHooks, cap: number): void {
+function refuse(
+  conn: Deno.Conn,
+  peer: Peer,
+  settings: ConnectionSettings,
+  h: ConnectionHooks,
+  cap: number,
+): void {
   h.error(
     "warn",
     `MaxSimultaneousConnections reached (${cap} on this worker): answering 503`,
     peer,
   );
-  const plan = site.errorPlan(503, "GET");
-  const body = plan.body.kind === "bytes" ? plan.body.data : new Uint8Array(0);
-  const head = serializeHead(503, [
-    ["Server", site.settings.serverHeader],
-    ["Date", new Date().toUTCString()],
-    ...plan.fields,
-    ["Retry-After", "1"],
-    ["Connection", "close"],
-  ]);
-  const bytes = concatBytes([head, body]);
-  h.access({
-    client: peer.ip,
-    user: null,
-    timeMs: Date.now(),
-    requestLine: null,
-    status: 503,
-    bytes: body.length,
-    referer: undefined,
-    userAgent: undefined,
+  const t = connTransport(conn);
+  const writer = new ResponseWriter({
+    transport: t,
+    peer,
+    serverHeader: settings.serverHeader,
+    chunkSize: settings.readChunkSize,
+    hooks: h,
+    host: { responseStarted() {}, progressed() {} },
   });
-  writeAll(conn, bytes).catch(() => {}).finally(() => {
+  writer.begin(null, null, 1);
+  const plan = h.errorPlan(503, "GET");
+  writer.send({ ...plan, extra: RETRY_SOON }, false).catch(() => {}).finally(() => {
     try {
-      conn.close();
+      t.close();
     } catch { /* closed */ }
   });
 }
@@ -278,7 +299,10 @@ async function stop(graceMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const c of connections.snapshot()) c.close();
-  await features?.stop(stats());
+  // Flush what is pending (bounded by the store's timeouts), then close the store.
+  await counters?.settle();
+  await tick().catch(() => {});
+  store?.close();
   flushLogs();
   post({ type: "stopped", id });
 }
@@ -293,6 +317,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === "stop") {
     void stop(m.graceMs);
   } else if (m.type === "status") {
-    features?.onStatus(m.seq, m.instance);
+    status?.onStatus(m.seq, m.instance);
   }
 };

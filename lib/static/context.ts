@@ -28,8 +28,12 @@ export interface StaticRequest {
   readonly headers: FieldList;
   /** The decoded body, or null when the request has none (no framing, or Content-Length: 0). */
   readonly body: AsyncIterable<Uint8Array> | null;
-  /** HTTP/1.x minor version; 0 rules out chunked (on-the-fly compressed) responses. */
-  readonly versionMinor?: number;
+  /**
+   * Whether the protocol can carry a body whose length is not known in advance without closing
+   * the connection (false for HTTP/1.0, which has no chunked coding); rules out on-the-fly
+   * compression. Default true.
+   */
+  readonly streamable?: boolean;
 }
 
 /** Settings the responder uses (a slice of Config). */
@@ -92,6 +96,7 @@ export const FS_ERROR_STATUS: Readonly<Record<FsErrorKind, number>> = Object.fre
   "exists": 409,
   "is-directory": 409,
   "not-empty": 409,
+  "changed": 503,
   "other": 500,
 });
 

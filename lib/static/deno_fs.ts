@@ -8,9 +8,12 @@ import {
   type DirEntryInfo,
   type FileInfo,
   type FileSystem,
+  type FileVersion,
   FsError,
   type FsErrorKind,
+  type OpenFile,
 } from "./fs_port.ts";
+import { uploadTempName } from "./upload_temp.ts";
 
 /** Map a Deno error to an FsError kind (nginx: ENOENT/ENOTDIR/ENAMETOOLONG -> 404, EACCES/ELOOP -> 403). */
 export function fsErrorKind(e: unknown): FsErrorKind {
@@ -67,6 +70,29 @@ export class DenoFileSystem implements FileSystem {
     } catch (e) {
       throw wrap(e);
     }
+  }
+
+  open(path: string, expect?: FileVersion): OpenFile {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (e) {
+      throw wrap(e);
+    }
+    try {
+      const st = file.statSync();
+      if (!st.isFile) throw new FsError("denied", `${path} is not a regular file`);
+      if (
+        expect !== undefined &&
+        (st.size !== expect.size || (st.mtime?.getTime() ?? 0) !== expect.mtimeMs)
+      ) {
+        throw new FsError("changed", `${path} changed after it was planned`);
+      }
+    } catch (e) {
+      file.close();
+      throw wrap(e);
+    }
+    return new DenoOpenFile(file);
   }
 
   async readFile(path: string): Promise<Uint8Array> {
@@ -148,7 +174,7 @@ export class DenoFileSystem implements FileSystem {
     beforeCommit?: () => Promise<void>,
   ): Promise<void> {
     await this.#noSymlinkedFolder(path);
-    const tmp = join(dirname(path), `.${crypto.randomUUID()}.upload`);
+    const tmp = join(dirname(path), uploadTempName());
     let file: Deno.FsFile | null = null;
     const bodyFailure: { error?: unknown } = {};
     try {
@@ -184,6 +210,37 @@ export class DenoFileSystem implements FileSystem {
     } catch (e) {
       throw wrap(e);
     }
+  }
+}
+
+/** An opened file, read from its current position. */
+class DenoOpenFile implements OpenFile {
+  readonly #file: Deno.FsFile;
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  read(p: Uint8Array): Promise<number | null> {
+    return this.#file.read(p);
+  }
+
+  readSync(p: Uint8Array): number | null {
+    return this.#file.readSync(p);
+  }
+
+  seek(offset: number): void {
+    this.#file.seekSync(offset, Deno.SeekMode.Start);
+  }
+
+  close(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 

@@ -1,9 +1,8 @@
 /**
- * The one place error responses are planned: page from error/, fixed headers, close decision.
+ * The one place error responses are planned: page from error/, fixed headers.
  * @module
  */
 
-import { CLOSING_STATUSES } from "../http/keep_alive.ts";
 import type { ResponseFields } from "../http/response_head.ts";
 import { reasonPhrase } from "../http/status.ts";
 import type { ErrorPageSet } from "../pages/error_pages.ts";
@@ -58,8 +57,9 @@ function rendered(pages: ErrorPageSet, status: number, message: string | undefin
 }
 
 /**
- * Plan an error response with its page. Statuses after which the request bytes cannot be
- * trusted also close the connection. Pages are rendered once per status and message.
+ * Plan an error response with its page, rendered once per status and message. Whether the
+ * connection stays open is the protocol's decision (HTTP/1.1 closes after the statuses in
+ * http/keep_alive.ts CLOSING_STATUSES).
  */
 export function errorPlan(
   pages: ErrorPageSet,
@@ -71,7 +71,6 @@ export function errorPlan(
     status,
     fields: opts.fields === undefined ? page.fields : [...page.fields, ...opts.fields],
     body: opts.headOnly ? { kind: "none" } : { kind: "bytes", data: page.html },
-    close: CLOSING_STATUSES.has(status),
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
 }

@@ -11,7 +11,7 @@
  */
 
 import { trimOldest } from "../util/map_trim.ts";
-import type { DirEntryInfo, FileInfo, FileSystem } from "./fs_port.ts";
+import type { DirEntryInfo, FileInfo, FileSystem, FileVersion, OpenFile } from "./fs_port.ts";
 import { FsError } from "./fs_port.ts";
 
 /** Cache settings (from Config). */
@@ -94,6 +94,10 @@ export class CachedFileSystem implements FileSystem {
       this.#store(now, bytes);
     }
     return bytes;
+  }
+
+  open(path: string, expect?: FileVersion): OpenFile {
+    return this.#inner.open(path, expect);
   }
 
   openStream(path: string): ReadableStream<Uint8Array> {

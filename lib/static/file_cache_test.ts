@@ -1,7 +1,13 @@
 import { assertEquals } from "../http/test_assert.ts";
 import assert from "node:assert/strict";
 import { CachedFileSystem, type FileCacheOptions } from "./file_cache.ts";
-import { type DirEntryInfo, type FileInfo, type FileSystem, FsError } from "./fs_port.ts";
+import {
+  type DirEntryInfo,
+  type FileInfo,
+  type FileSystem,
+  FsError,
+  type OpenFile,
+} from "./fs_port.ts";
 
 /** A counting in-memory file system. */
 class Files implements FileSystem {
@@ -27,6 +33,9 @@ class Files implements FileSystem {
     this.calls.push(`read ${path}`);
     const f = this.files.get(path);
     return f ? Promise.resolve(f.bytes) : Promise.reject(new FsError("not-found", path));
+  }
+  open(): OpenFile {
+    throw new Error("unused");
   }
   openStream(): ReadableStream<Uint8Array> {
     throw new Error("unused");

@@ -15,6 +15,26 @@ export interface FileInfo {
   readonly mode: number | null;
 }
 
+/** The file version a plan was made for; opening for the send refuses another one. */
+export interface FileVersion {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * A regular file opened for sending. Reads continue from the current position; the caller
+ * closes it (also on failure).
+ */
+export interface OpenFile extends Disposable {
+  /** Bytes read into `p`, or null at the end of the file. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** The same, synchronously: for small slices, which the page cache answers at once. */
+  readSync(p: Uint8Array): number | null;
+  /** Move the position to `offset` bytes from the start. */
+  seek(offset: number): void;
+  close(): void;
+}
+
 /** A folder entry for listings. */
 export interface DirEntryInfo {
   readonly name: string;
@@ -30,6 +50,7 @@ export type FsErrorKind =
   | "exists"
   | "is-directory"
   | "not-empty"
+  | "changed" // the file is not the version a response was planned for
   | "other";
 
 /** A failed file-system call. */
@@ -47,6 +68,12 @@ export interface FileSystem {
    * `fresh` asks a caching implementation to look at the disk now (writes check preconditions).
    */
   stat(path: string, fresh?: boolean): Promise<FileInfo>;
+  /**
+   * Open a regular file for sending a planned response. Throws FsError: "not-found" when it is
+   * gone, "changed" when it is not the `expect`ed version (size and mtime, checked on the opened
+   * descriptor, as nginx checks the file it opened), "denied" when it is not a regular file.
+   */
+  open(path: string, expect?: FileVersion): OpenFile;
   /** Whole contents of a (small) file. */
   readFile(path: string): Promise<Uint8Array>;
   /**

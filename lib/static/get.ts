@@ -80,7 +80,7 @@ export async function planFile(
   if (cond === 304) return notModified(fields);
   if (cond === 412) return ctx.error(req, 412, { fields: [["ETag", rep.etag]] });
   if (rep.onTheFly) return gzipPlan(req, rep, fields, f.at);
-  const plan = await withDigest(ctx, rangedPlan(ctx, req, rep, fields, v), rep, f.at);
+  const plan = await withDigest(ctx, rangedPlan(ctx, req, rep, fields, v, f.at), rep, f.at);
   if (req.method === "HEAD") return withoutBody(plan);
   return await inlineSmall(plan, rep, f.at, ctx.options.inlineMaxBytes ?? 0);
 }
@@ -143,18 +143,20 @@ export function notModified(fields: ResponseFields): ResponsePlan {
   };
 }
 
-/** 200 with gzip made while sending: chunked, no length; HEAD opens nothing. */
+/**
+ * 200 with gzip made while sending: no length (the writer frames it, chunked in HTTP/1.1);
+ * HEAD opens nothing.
+ */
 function gzipPlan(
   req: StaticRequest,
   rep: Representation,
   fields: ResponseFields,
   at: Root,
 ): ResponsePlan {
-  const head = [...fields, ["Transfer-Encoding", "chunked"] as const];
-  if (req.method === "HEAD") return { status: 200, fields: head, body: NO_BODY };
+  if (req.method === "HEAD") return { status: 200, fields, body: NO_BODY };
   return {
     status: 200,
-    fields: head,
+    fields,
     body: { kind: "stream", stream: gzipStream(at.fs.openStream(rep.local)) },
   };
 }
@@ -166,12 +168,20 @@ function rangedPlan(
   rep: Representation,
   fields: ResponseFields,
   v: Validators,
+  at: Root,
 ): ResponsePlan {
   const size = rep.info.size;
   const full: ResponsePlan = {
     status: 200,
     fields: [...fields, ["Content-Length", String(size)]],
-    body: { kind: "file", path: rep.local, start: 0, length: size, version: versionOf(rep) },
+    body: {
+      kind: "file",
+      fs: at.fs,
+      path: rep.local,
+      start: 0,
+      length: size,
+      version: versionOf(rep),
+    },
   };
   const header = req.headers.get("range");
   if (header === undefined || req.method === "POST") return full;
@@ -193,7 +203,14 @@ function rangedPlan(
         "Content-Length",
         String(length),
       ]],
-      body: { kind: "file", path: rep.local, start: one.start, length, version: versionOf(rep) },
+      body: {
+        kind: "file",
+        fs: at.fs,
+        path: rep.local,
+        start: one.start,
+        length,
+        version: versionOf(rep),
+      },
     };
   }
   const mp = planMultipart(r.ranges, size, fields[0]![1], newBoundary());
@@ -204,7 +221,7 @@ function rangedPlan(
       "Content-Length",
       String(mp.contentLength),
     ]],
-    body: { kind: "multipart", path: rep.local, plan: mp, version: versionOf(rep) },
+    body: { kind: "multipart", fs: at.fs, path: rep.local, plan: mp, version: versionOf(rep) },
   };
 }
 

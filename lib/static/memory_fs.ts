@@ -1,16 +1,31 @@
 /**
  * An in-memory FileSystem for tests, with fault injection: make any call fail for a path, or
  * make writeAtomic fail after some bytes of the body. Writes go through a visible temporary
- * entry (`.N.upload`, as deno_fs.ts does), so tests can check none is left behind.
+ * entry named as deno_fs.ts names them (upload_temp.ts), so tests can check none is left behind.
  * @module
  */
 
 import { dirname, posix } from "node:path";
 import { concatBytes } from "../util/bytes.ts";
-import { type DirEntryInfo, type FileInfo, type FileSystem, FsError } from "./fs_port.ts";
+import {
+  type DirEntryInfo,
+  type FileInfo,
+  type FileSystem,
+  type FileVersion,
+  FsError,
+  type OpenFile,
+} from "./fs_port.ts";
+import { uploadTempName } from "./upload_temp.ts";
 
 /** The calls a fault can target. */
-export type FsOp = "stat" | "readFile" | "openStream" | "readDir" | "writeAtomic" | "remove";
+export type FsOp =
+  | "stat"
+  | "open"
+  | "readFile"
+  | "openStream"
+  | "readDir"
+  | "writeAtomic"
+  | "remove";
 
 /** A planned failure. */
 export interface Fault {
@@ -47,7 +62,6 @@ export class MemoryFileSystem implements FileSystem {
   readonly #faults: Fault[] = [];
   #clock = START_MS;
   #ino = 1;
-  #temp = 0;
   /** Every call as "op path", in order. */
   readonly calls: string[] = [];
   /** Bytes per chunk of openStream(). */
@@ -109,6 +123,36 @@ export class MemoryFileSystem implements FileSystem {
     }));
   }
 
+  open(path: string, expect?: FileVersion): OpenFile {
+    const p = posix.normalize(path);
+    this.calls.push(`open ${p}`);
+    const fault = this.#fault("open", p);
+    if (fault !== null) throw fault.error;
+    const e = this.#entries.get(p);
+    if (e === undefined) throw new FsError("not-found", `no such file: ${p}`);
+    if (e.data === null) throw new FsError("denied", `${p} is not a regular file`);
+    if (expect !== undefined && (expect.size !== e.data.length || expect.mtimeMs !== e.mtimeMs)) {
+      throw new FsError("changed", `${p} changed after it was planned`);
+    }
+    const data = e.data;
+    let at = 0;
+    const readSync = (b: Uint8Array) => {
+      if (at >= data.length) return null;
+      const n = Math.min(b.length, data.length - at);
+      b.set(data.subarray(at, at + n));
+      at += n;
+      return n;
+    };
+    const close = () => {};
+    return {
+      read: (b) => Promise.resolve(readSync(b)),
+      readSync,
+      seek: (offset) => void (at = offset),
+      close,
+      [Symbol.dispose]: close,
+    };
+  }
+
   readFile(path: string): Promise<Uint8Array> {
     return this.#call("readFile", path, (e) => {
       if (e.data === null) throw new FsError("is-directory", `${path} is a folder`);
@@ -166,7 +210,7 @@ export class MemoryFileSystem implements FileSystem {
       throw new FsError("not-found", `no folder ${dirname(p)}`);
     }
     if (this.#entries.get(p)?.data === null) throw new FsError("is-directory", `${p} is a folder`);
-    const tmp = posix.join(dirname(p), `.${this.#temp++}.upload`);
+    const tmp = posix.join(dirname(p), uploadTempName());
     this.#entries.set(tmp, this.#entry(new Uint8Array(0), {}));
     try {
       const data = await this.#collect(body, tmp, fault);

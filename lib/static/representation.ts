@@ -97,7 +97,7 @@ async function findSibling(f: FileTarget, coding: string): Promise<Representatio
 }
 
 function canGzipOnTheFly(ctx: StaticContext, req: StaticRequest, info: FileInfo): boolean {
-  return info.size >= ctx.compression.minSize && (req.versionMinor ?? 1) >= 1 &&
+  return info.size >= ctx.compression.minSize && req.streamable !== false &&
     req.headers.get("range") === undefined;
 }
 

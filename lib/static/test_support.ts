@@ -41,7 +41,7 @@ export function request(
   target: string,
   headers: Record<string, string> = {},
   body: string | Uint8Array | AsyncIterable<Uint8Array> | null = null,
-  versionMinor = 1,
+  streamable = true,
 ): StaticRequest {
   const h = new FieldList();
   for (const [k, v] of Object.entries(headers)) h.add(k.toLowerCase(), v);
@@ -51,7 +51,7 @@ export function request(
     target,
     headers: h,
     body: b instanceof Uint8Array ? chunks([b]) : b,
-    versionMinor,
+    streamable,
   };
 }
 

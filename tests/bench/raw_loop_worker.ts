@@ -10,7 +10,7 @@
 /// <reference lib="deno.worker" />
 
 import { connTransport } from "../../lib/server/conn_transport.ts";
-import { writeAll } from "../../lib/server/body_writer.ts";
+import { writeAll } from "../../lib/server/transport.ts";
 
 /** Message from raw_loop_ref.ts. */
 export interface RawStart {

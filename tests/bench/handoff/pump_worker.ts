@@ -6,8 +6,13 @@
 import type { Config } from "../../../lib/config/config.ts";
 import { DateCache } from "../../../lib/http/http_date.ts";
 import { formatAccessLine } from "../../../lib/log/access_log.ts";
-import type { Transport } from "../../../lib/server/body_writer.ts";
-import { Connection, type ConnectionHooks } from "../../../lib/server/connection.ts";
+import type { Transport } from "../../../lib/server/transport.ts";
+import {
+  Connection,
+  type ConnectionHooks,
+  type ConnectionSettings,
+  connectionSettings,
+} from "../../../lib/server/connection.ts";
 import { buildSite } from "../../../lib/server/site.ts";
 
 class PostedTransport implements Transport {
@@ -59,7 +64,7 @@ class PostedTransport implements Transport {
 
 const transports = new Map<number, PostedTransport>();
 let hooks: ConnectionHooks | null = null;
-let settings: ReturnType<typeof buildSite>["settings"] | null = null;
+let settings: ConnectionSettings | null = null;
 
 self.onmessage = (
   e: MessageEvent<{ type: string; id: number; bytes?: Uint8Array; config?: Config }>,
@@ -69,9 +74,9 @@ self.onmessage = (
     const site = buildSite(m.config!, {});
     const dates = new DateCache(Date.now);
     let acc = "";
-    settings = site.settings;
+    settings = connectionSettings(m.config!);
     hooks = {
-      handle: (r) => site.handle(r),
+      handle: (r) => site.respond(r),
       errorPlan: site.errorPlan,
       date: () => dates.value(),
       access: (r) => {

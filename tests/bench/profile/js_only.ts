@@ -16,11 +16,14 @@ import { dirname, resolve } from "node:path";
 import { parseConfig } from "../../../lib/config/config.ts";
 import { DateCache } from "../../../lib/http/http_date.ts";
 import { AccessLineBuffer } from "../../../lib/log/access_buffer.ts";
-import { Connection, type ConnectionHooks } from "../../../lib/server/connection.ts";
-import { WorkerFeatures } from "../../../lib/server/features.ts";
+import {
+  Connection,
+  type ConnectionHooks,
+  connectionSettings,
+} from "../../../lib/server/connection.ts";
 import { FramePool } from "../../../lib/server/frame_pool.ts";
 import { HeadCache } from "../../../lib/server/head_cache.ts";
-import { buildSite } from "../../../lib/server/site.ts";
+import { buildPipeline } from "../../../lib/server/pipeline.ts";
 import { LoopClock } from "../../../lib/util/loop_clock.ts";
 
 const file = resolve(Deno.args[0] ?? "http.conf");
@@ -32,22 +35,22 @@ const parsed = parseConfig(Deno.readTextFileSync(file), { file, baseDir: dirname
 const config = { ...parsed, memcached: [] };
 // One clock for everything, as in a worker (worker_main.ts).
 const clock = new LoopClock();
-const features = new WorkerFeatures(config, "profile-session-key-0123456789", {
+const worker = buildPipeline(config, {}, "profile-session-key-0123456789", {
   id: 1,
   post: () => {},
   log: () => {},
   now: clock.now,
 });
-const site = buildSite(config, {}, features.wrap, clock.now);
-const settings = { ...site.settings, maxRequestsPerConnection: 0 };
+const { pipeline } = worker;
+const settings = { ...connectionSettings(config), maxRequestsPerConnection: 0 };
 const dates = new DateCache(clock.now);
 const accessLines = new AccessLineBuffer(72 * 1024);
 const hooks: ConnectionHooks = {
-  heads: new HeadCache(site.settings.serverHeader, () => dates.value()),
+  heads: new HeadCache(settings.serverHeader, () => dates.value()),
   clock,
   frames: new FramePool(32 << 20),
-  handle: (req) => site.handle(req),
-  errorPlan: (s, m, msg) => site.errorPlan(s, m, msg),
+  handle: pipeline.answer,
+  errorPlan: pipeline.errorPlan,
   date: () => dates.value(),
   access(rec) {
     accessLines.append(rec);
@@ -55,7 +58,7 @@ const hooks: ConnectionHooks = {
   },
   error() {},
   draining: () => false,
-  responded: (req, status, bytes) => features.responded(req, status, bytes),
+  responded: pipeline.responded,
 };
 const request = new TextEncoder().encode(
   `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${close ? "Connection: close\r\n" : ""}\r\n`,
@@ -89,5 +92,6 @@ for (let round = 0; round < 3; round++) {
   const line = `${us.toFixed(3)} µs per request${close ? " (a connection each)" : ""}\n`;
   Deno.stdout.writeSync(new TextEncoder().encode(line));
 }
-await features.stop({ connections: 0, requests: 0, bytes: 0 });
+await worker.sessions?.flush();
+worker.store.close();
 Deno.exit(0);

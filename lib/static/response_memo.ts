@@ -14,7 +14,7 @@
  */
 
 import type { FieldList } from "../http/headers.ts";
-import { discardBody, type ResponsePlan } from "../static/plan.ts";
+import { discardBody, type ResponsePlan } from "./plan.ts";
 import { trimOldest } from "../util/map_trim.ts";
 
 /**
@@ -86,8 +86,8 @@ export interface MemoRequest {
   readonly method: string;
   readonly target: string;
   readonly headers: FieldList;
-  /** HTTP/1.0 clients get different framing (no chunked), so they are memoized apart. */
-  readonly versionMinor?: number;
+  /** Clients that cannot take a body of unknown length (HTTP/1.0) are memoized apart. */
+  readonly streamable?: boolean;
 }
 
 /** Plans by (method, target, Accept-Encoding). */
@@ -128,14 +128,14 @@ export class ResponseMemo {
     // field values hold no CR or LF, so the parts after "\n" (Accept-Encoding) and each "\r"
     // (a keyed field, named by its letter) cannot be confused either. Keyed fields are added in
     // arrival order, which is part of the question asked; the answer does not depend on it.
-    if (ae === undefined && keyed === "" && req.method === "GET" && req.versionMinor !== 0) {
+    if (ae === undefined && keyed === "" && req.method === "GET" && req.streamable !== false) {
       return req.target;
     }
     return this.#baseKey(req, ae) + keyed;
   }
 
   #baseKey(req: MemoRequest, ae: string | undefined): string {
-    const base = req.versionMinor === 0
+    const base = req.streamable === false
       ? `${req.method} ${req.target} 1.0`
       : `${req.method} ${req.target}`;
     return ae === undefined ? base : `${base}\n${ae}`;
@@ -177,8 +177,7 @@ export class ResponseMemo {
       return false;
     }
     if (plan.status === 200 && plan.note !== undefined) return false;
-    if (plan.extraFields !== undefined && plan.extraFields.length > 0) return false;
-    if (plan.extraLines !== undefined) return false;
+    if (plan.extra !== undefined) return false;
     const b = plan.body;
     if (b.kind !== "none" && !(b.kind === "bytes" && b.data.length <= this.#o.maxBodyBytes)) {
       return false;
@@ -228,8 +227,8 @@ export class ResponseMemo {
 }
 
 /**
- * Wrap a handler with a memo: fresh plans are returned without calling it; PUT and DELETE
- * clear it (other workers are told through the file cache's channel).
+ * Wrap a handler with a memo: fresh plans are returned without calling it. Writes clear it
+ * through the file cache (see site.ts), the one place that knows a file changed.
  */
 export function memoized<R extends MemoRequest>(
   memo: ResponseMemo,
@@ -247,15 +246,7 @@ export function memoized<R extends MemoRequest>(
   };
   return (req) => {
     const key = memo.key(req);
-    if (key === null) {
-      if (
-        req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST" &&
-        req.method !== "OPTIONS"
-      ) {
-        memo.clear(); // PUT/DELETE may change what a memoized GET would answer
-      }
-      return next(req);
-    }
+    if (key === null) return next(req);
     const hit = memo.get(key);
     if (hit !== null) {
       const claimed = memo.claimRefresh(key);

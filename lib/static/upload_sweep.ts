@@ -1,6 +1,7 @@
 /**
  * Removes the temporary files of uploads that never finished. A PUT or POST body is written to
- * `.<uuid>.upload` beside its target and renamed into place when complete; a worker that dies
+ * a temporary file beside its target (upload_temp.ts) and renamed into place when complete; a
+ * worker that dies
  * mid-upload (or a killed server) leaves that file behind. At start, and again after a worker
  * is replaced, the main thread walks the writable folders and removes such files once they are
  * older than any upload can still be running (twice RequestTimeout: a body must arrive within
@@ -11,10 +12,9 @@
  */
 
 import { join } from "node:path";
+import { UPLOAD_TEMP } from "./upload_temp.ts";
 
-/** The name writeAtomic gives a temporary upload file. */
-export const UPLOAD_TEMP =
-  /^\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.upload$/;
+export { UPLOAD_TEMP } from "./upload_temp.ts";
 
 /** Most folders one sweep visits, so a huge tree cannot keep the main thread busy for long. */
 const MAX_FOLDERS = 100_000;

@@ -1,0 +1,94 @@
+/**
+ * A worker's request counters: each response is counted per resource, status class and bytes;
+ * once a second the batch goes to the main thread (the instance's status page) and to the
+ * shared store (cluster-wide `incr`), and a batch the store could not take waits for the next.
+ * @module
+ */
+
+import { type CounterBatch, counterName, Counters, mergeBatches } from "../session/counters.ts";
+import type { SessionStats } from "../session/manager.ts";
+import type { ResilientStore } from "../session/resilient_store.ts";
+import type { FromWorker, WorkerStats } from "./messages.ts";
+import type { ServerRequest } from "./request.ts";
+import type { ErrorLog } from "./sessions.ts";
+
+/** Counts one worker's responses. */
+export class WorkerCounters {
+  readonly #id: number;
+  readonly #store: ResilientStore;
+  readonly #post: (m: FromWorker) => void;
+  readonly #log: ErrorLog | null;
+  readonly #now: () => number;
+  readonly #counters = new Counters();
+  #owed: CounterBatch | null = null;
+  #flushing: Promise<void> | null = null;
+
+  /**
+   * @param log at LogLevel debug, where the original project's per-request line goes; null
+   *   otherwise
+   */
+  constructor(
+    o: {
+      readonly id: number;
+      readonly store: ResilientStore;
+      readonly post: (m: FromWorker) => void;
+      readonly log: ErrorLog | null;
+      readonly now: () => number;
+    },
+  ) {
+    this.#id = o.id;
+    this.#store = o.store;
+    this.#post = o.post;
+    this.#log = o.log;
+    this.#now = o.now;
+  }
+
+  /**
+   * Count a response; at LogLevel debug, log the original project's console line
+   * `resource | client ip | client port | count`.
+   */
+  responded(req: ServerRequest | null, status: number, bytes: number): void {
+    const name = counterName(req === null ? null : req.target, status);
+    const n = this.#counters.record(name, status, bytes, req?.peer ?? null, this.#now());
+    if (this.#log !== null) {
+      const ip = req === null ? "-" : req.peer.ip;
+      const port = req === null ? "-" : String(req.peer.port);
+      this.#log("debug", "counter", `${name} | ${ip} | ${port} | ${n}`);
+    }
+  }
+
+  /**
+   * Once a second: report to the main thread, then add the counts to the store (a flush still
+   * waiting on the store is not doubled; its batch waits for the next one).
+   */
+  tick(stats: WorkerStats, sessions: SessionStats | null): Promise<void> {
+    const batch = this.#counters.take();
+    this.#post({
+      type: "stats",
+      id: this.#id,
+      stats,
+      counters: batch,
+      sessions: sessions === null ? null : { ...sessions },
+    });
+    if (batch !== null) this.#owed = this.#owed === null ? batch : mergeBatches(this.#owed, batch);
+    this.#flushing ??= this.#flush().finally(() => (this.#flushing = null));
+    return this.#flushing;
+  }
+
+  /** Wait for a flush under way. */
+  async settle(): Promise<void> {
+    await this.#flushing?.catch(() => {});
+  }
+
+  async #flush(): Promise<void> {
+    const counts = this.#owed;
+    if (counts === null) return;
+    this.#owed = null;
+    const totals = await this.#store.addCounts(counts);
+    if (totals === null) { // store away: offer the counts again later
+      this.#owed = this.#owed === null ? counts : mergeBatches(counts, this.#owed);
+    } else {
+      this.#counters.learn(totals);
+    }
+  }
+}
