@@ -1,8 +1,10 @@
 /**
  * `deno task bench`: our server against Debian's nginx (and a tuned nginx and a Deno.serve
  * reference) on the same generated files, driven by wrk, medians over rounds; prints a table
- * and writes tests/bench/results/<timestamp>.json. Options: see options.ts (BENCH_SECONDS,
- * BENCH_ROUNDS, BENCH_IDLE, BENCH_SERVERS, BENCH_CASES, BENCH_KEEP_TMP).
+ * and writes tests/bench/results/<timestamp>.json. With BENCH_REVS, ours also runs from other
+ * git revisions (a worktree each) in the same rounds, and a second table gives ours over each.
+ * Options: see options.ts (BENCH_SECONDS, BENCH_ROUNDS, BENCH_IDLE, BENCH_SERVERS, BENCH_CASES,
+ * BENCH_KEEP_TMP, BENCH_REVS).
  * @module
  */
 
@@ -12,10 +14,17 @@ import { IDLE_CASE_ID, MISSING_PATH, selectCases, WRK_CASES } from "./cases.ts";
 import { type Fixtures, makeFixtures, removeFixtures } from "./fixtures.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { clockTicks, machineFacts, openFilesLimit } from "./proc.ts";
-import { formatIdleTable, formatWrkTable, wrkWarnings } from "./report.ts";
+import { formatIdleTable, formatRevisionTable, formatWrkTable, wrkWarnings } from "./report.ts";
+import {
+  addCheckouts,
+  type Checkout,
+  removeCheckouts,
+  type Resolved,
+  resolveRevisions,
+} from "./revisions.ts";
 import { type Live, type LoopResult, runRounds } from "./rounds.ts";
-import { SERVERS, type StartContext } from "./servers.ts";
-import { summarizeIdle, summarizeWrk } from "./summary.ts";
+import { SERVERS, type StartContext, withCheckouts } from "./servers.ts";
+import { compareRevisions, summarizeIdle, summarizeWrk } from "./summary.ts";
 import { collectVersions, findTools, type Tools } from "./tools.ts";
 
 const enc = new TextEncoder();
@@ -46,14 +55,17 @@ async function idleBudget(wanted: number): Promise<{ count: number; message: str
   return { count: count < 100 ? 0 : count, message };
 }
 
-async function startAll(ctx: StartContext, opts: BenchOptions): Promise<Live[]> {
-  const live: Live[] = [];
-  for (const def of SERVERS) {
-    if (opts.servers !== null && !opts.servers.includes(def.id)) continue;
+/** Start the chosen servers, each pushed onto `live` as soon as it runs. */
+async function startAll(
+  ctx: StartContext,
+  c: { readonly opts: BenchOptions; readonly checkouts: readonly Checkout[] },
+  live: Live[],
+): Promise<void> {
+  const chosen = SERVERS.filter((s) => c.opts.servers === null || c.opts.servers.includes(s.id));
+  for (const def of withCheckouts(chosen, c.checkouts)) {
     note(`starting ${def.label}...`);
     live.push({ def, running: await def.start(ctx) });
   }
-  return live;
 }
 
 async function stopAll(live: readonly Live[]): Promise<void> {
@@ -66,6 +78,10 @@ interface Context {
   readonly fixtures: Fixtures;
   readonly idle: number;
   readonly notes: string[];
+  /** Other revisions' worktrees (BENCH_REVS). */
+  readonly checkouts: readonly Checkout[];
+  /** Started servers, shared with main() so an interrupt stops them. */
+  readonly live: Live[];
 }
 
 async function measure(c: Context): Promise<void> {
@@ -77,32 +93,20 @@ async function measure(c: Context): Promise<void> {
     workers: navigator.hardwareConcurrency,
     idleConnections: c.idle,
   };
-  const live: Live[] = [];
-  const onInt = async () => {
-    await stopAll(live);
-    if (!c.opts.keepTmp) await removeFixtures(c.fixtures);
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onInt);
-  try {
-    live.push(...await startAll(ctx, c.opts));
-    const startedAt = new Date().toISOString();
-    const loop = await runRounds({
-      live,
-      cases: selectCases(WRK_CASES, c.opts.cases),
-      idle: c.opts.cases === null || c.opts.cases.includes(IDLE_CASE_ID) ? c.idle : 0,
-      opts: c.opts,
-      wrk: c.tools.wrk,
-      rangeScript: c.fixtures.rangeScript,
-      ticksPerSecond: await clockTicks(),
-      log: note,
-    });
-    await stopAll(live);
-    await report(c, { ctx, live, loop, startedAt });
-  } finally {
-    await stopAll(live);
-    Deno.removeSignalListener("SIGINT", onInt);
-  }
+  await startAll(ctx, c, c.live);
+  const startedAt = new Date().toISOString();
+  const loop = await runRounds({
+    live: c.live,
+    cases: selectCases(WRK_CASES, c.opts.cases),
+    idle: c.opts.cases === null || c.opts.cases.includes(IDLE_CASE_ID) ? c.idle : 0,
+    opts: c.opts,
+    wrk: c.tools.wrk,
+    rangeScript: c.fixtures.rangeScript,
+    ticksPerSecond: await clockTicks(),
+    log: note,
+  });
+  await stopAll(c.live);
+  await report(c, { ctx, live: c.live, loop, startedAt });
 }
 
 interface Outcome {
@@ -114,7 +118,12 @@ interface Outcome {
 
 async function report(c: Context, o: Outcome): Promise<void> {
   const labels = o.live.map((l) => ({ id: l.def.id, label: l.def.label }));
-  const rows = summarizeWrk(o.loop.wrk, selectCases(WRK_CASES, c.opts.cases), labels);
+  const cases = selectCases(WRK_CASES, c.opts.cases);
+  const rows = summarizeWrk(o.loop.wrk, cases, labels);
+  const pairs = o.live.flatMap((l) =>
+    l.def.revisionOf === undefined ? [] : [{ id: l.def.id, revisionOf: l.def.revisionOf }]
+  );
+  const revisionRows = compareRevisions(rows, o.loop.wrk, cases, pairs);
   const idleRows = summarizeIdle(o.loop.idle, labels);
   const warnings = [...c.notes, ...o.loop.warnings, ...wrkWarnings(rows, ["404-c50"])];
   const versions = await collectVersions(c.tools, REPO_DIR);
@@ -125,8 +134,16 @@ async function report(c: Context, o: Outcome): Promise<void> {
       `${c.opts.seconds} s per run, median of ${c.opts.rounds} round(s); ratio = row / nginx`,
   );
   say(`deno ${versions.deno}, ${versions.nginx}, wrk ${versions.wrk}, commit ${versions.commit}`);
+  for (const k of c.checkouts) say(`@${k.short} = ${k.rev}, ${k.sha}: ${k.subject}`);
   say("");
   if (rows.length > 0) say(formatWrkTable(rows));
+  if (revisionRows.length > 0) {
+    say(
+      "ours against other revisions (ratio = this checkout / that revision; above 1: faster now)",
+    );
+    say("");
+    say(formatRevisionTable(revisionRows));
+  }
   if (idleRows.length > 0) say(formatIdleTable(idleRows));
   for (const w of warnings) say(`warning: ${w}`);
   const doc = {
@@ -141,7 +158,9 @@ async function report(c: Context, o: Outcome): Promise<void> {
       missingPath: MISSING_PATH,
     },
     servers: labels,
+    revisions: c.checkouts.map(({ rev, sha, short, subject }) => ({ rev, sha, short, subject })),
     summary: rows,
+    revisionSummary: revisionRows,
     idleSummary: idleRows,
     runs: o.loop.wrk,
     idleRuns: o.loop.idle,
@@ -155,11 +174,25 @@ async function report(c: Context, o: Outcome): Promise<void> {
   say(`results: ${file}`);
 }
 
-async function main(): Promise<number> {
+/** What is settled before anything is started or written. */
+interface Setup {
+  readonly opts: BenchOptions;
+  readonly tools: Tools;
+  /** BENCH_REVS resolved to commits. */
+  readonly commits: readonly Resolved[];
+  /** Idle connections the fd limit allows. */
+  readonly idle: number;
+  readonly notes: string[];
+}
+
+/** Read the options, find the tools, resolve the revisions; an exit code when one fails. */
+async function setUp(): Promise<Setup | number> {
   let opts: BenchOptions;
+  let commits: Resolved[];
   try {
     const cases = [...WRK_CASES.map((c) => c.id), IDLE_CASE_ID];
     opts = parseOptions(Deno.env.toObject(), { servers: SERVERS.map((s) => s.id), cases });
+    commits = await resolveRevisions(REPO_DIR, opts.revs);
   } catch (e) {
     note(e instanceof Error ? e.message : String(e));
     return 2;
@@ -169,17 +202,43 @@ async function main(): Promise<number> {
   const budget = await idleBudget(opts.idleConnections);
   const notes = budget.message === null ? [] : [budget.message];
   for (const n of notes) note(`note: ${n}`);
+  return { opts, tools, commits, idle: budget.count, notes };
+}
+
+/**
+ * Make the temporary folder and the worktrees, measure, and clean up once whether the run
+ * ends, fails or is interrupted (an interrupt may come during the clean-up itself).
+ */
+async function runBench(s: Setup): Promise<number> {
   const fixtures = await makeFixtures();
+  const checkouts: Checkout[] = [];
+  const live: Live[] = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanUp = () =>
+    cleaning ??= (async () => {
+      await stopAll(live);
+      for (const p of await removeCheckouts(REPO_DIR, checkouts)) note(`warning: ${p}`);
+      if (s.opts.keepTmp) note(`kept ${fixtures.tmpDir} (the worktrees are removed)`);
+      else await removeFixtures(fixtures);
+    })();
+  const onInt = async () => {
+    await cleanUp();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onInt);
   try {
-    await measure({ opts, tools, fixtures, idle: budget.count, notes });
+    for (const k of s.commits) note(`checking out ${k.rev} (${k.short}) in a worktree...`);
+    await addCheckouts(REPO_DIR, fixtures.tmpDir, s.commits, checkouts);
+    await measure({ ...s, fixtures, checkouts, live });
+    return 0;
   } catch (e) {
     note(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    if (opts.keepTmp) note(`kept ${fixtures.tmpDir}`);
-    else await removeFixtures(fixtures);
+    await cleanUp();
+    Deno.removeSignalListener("SIGINT", onInt);
   }
-  return 0;
 }
 
-Deno.exit(await main());
+const setup = await setUp();
+Deno.exit(typeof setup === "number" ? setup : await runBench(setup));

@@ -9,6 +9,7 @@
  * | BENCH_SERVERS | comma list of server ids to run (see servers.ts) | all |
  * | BENCH_CASES | comma list of case ids (see cases.ts; `idle` for the idle case) | all |
  * | BENCH_KEEP_TMP | `1` keeps the temporary folder (configs, logs) for inspection | off |
+ * | BENCH_REVS | comma list of git revisions whose server runs as extra rows (`ours @<sha>`) | none |
  * @module
  */
 
@@ -28,6 +29,11 @@ export interface BenchOptions {
   readonly cases: readonly string[] | null;
   /** Keep the temporary folder afterwards. */
   readonly keepTmp: boolean;
+  /**
+   * Git revisions (as given: `HEAD~1`, a sha, a branch) whose server runs beside ours in the
+   * same rounds, each from a detached worktree; empty for none.
+   */
+  readonly revs: readonly string[];
 }
 
 /** wrk threads: two, as the issue asks (one per core of the reference machine). */
@@ -74,6 +80,32 @@ function list(text: string | undefined, known: readonly string[], name: string):
 }
 
 /**
+ * The git revisions of BENCH_REVS, in order, duplicates dropped. They go to git as arguments
+ * (never through a shell), so only what git could take for an option is refused, and spaces and
+ * control characters, which no ref name holds.
+ * @param text the variable's value, or undefined
+ * @returns the revisions (empty when unset)
+ * @throws {RangeError} for a revision that starts with "-" or holds whitespace
+ * @example
+ * parseRevs("HEAD~1, main"); // ["HEAD~1", "main"]
+ */
+export function parseRevs(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const revs: string[] = [];
+  for (const rev of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const control = [...rev].some((ch) => ch < " " || ch === "\x7f");
+    if (rev.startsWith("-") || /\s/.test(rev) || control) {
+      throw new RangeError(
+        `Cannot use BENCH_REVS: ${JSON.stringify(rev)} is not a git revision ` +
+          `(no leading "-", no spaces)`,
+      );
+    }
+    if (!revs.includes(rev)) revs.push(rev);
+  }
+  return revs;
+}
+
+/**
  * Read the bench options.
  * @param env environment variables (e.g. `Deno.env.toObject()`)
  * @param known ids of the servers and cases, to reject typos
@@ -98,5 +130,6 @@ export function parseOptions(
     servers: list(env["BENCH_SERVERS"], known.servers, "BENCH_SERVERS"),
     cases: list(env["BENCH_CASES"], known.cases, "BENCH_CASES"),
     keepTmp: env["BENCH_KEEP_TMP"] === "1",
+    revs: parseRevs(env["BENCH_REVS"]),
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseBounded, parseOptions } from "./options.ts";
+import { parseBounded, parseOptions, parseRevs } from "./options.ts";
 
 const KNOWN = { servers: ["ours", "nginx"], cases: ["1k-c50", "idle"] };
 
@@ -12,6 +12,7 @@ Deno.test("parseOptions() uses 5 s, 3 rounds, 10000 idle connections by default"
     servers: null,
     cases: null,
     keepTmp: false,
+    revs: [],
   });
 });
 
@@ -23,6 +24,7 @@ Deno.test("parseOptions() reads BENCH_* variables", () => {
     BENCH_SERVERS: "nginx, ours",
     BENCH_CASES: "idle",
     BENCH_KEEP_TMP: "1",
+    BENCH_REVS: "HEAD~1,b50dee1",
   }, KNOWN);
   assert.equal(o.seconds, 3);
   assert.equal(o.rounds, 1);
@@ -30,6 +32,7 @@ Deno.test("parseOptions() reads BENCH_* variables", () => {
   assert.deepEqual(o.servers, ["nginx", "ours"]);
   assert.deepEqual(o.cases, ["idle"]);
   assert.equal(o.keepTmp, true);
+  assert.deepEqual(o.revs, ["HEAD~1", "b50dee1"]);
 });
 
 Deno.test("parseOptions() rejects bad numbers and unknown ids naming the variable", () => {
@@ -46,4 +49,22 @@ Deno.test("parseBounded() accepts digits within range and rejects the rest", () 
   for (const bad of ["", "0", "101", "-1", "+5", " 5", "5s", "1e2", "99999999999999999999"]) {
     assert.throws(() => parseBounded("X", bad, r), RangeError, bad);
   }
+});
+
+Deno.test("parseRevs() keeps revisions in order, trimmed, without empties or duplicates", () => {
+  assert.deepEqual(parseRevs(undefined), []);
+  assert.deepEqual(parseRevs(""), []);
+  assert.deepEqual(parseRevs(" HEAD~1 , ,main,HEAD~1"), ["HEAD~1", "main"]);
+  assert.deepEqual(parseRevs("v1.2^{commit},origin/main,@~2"), [
+    "v1.2^{commit}",
+    "origin/main",
+    "@~2",
+  ]);
+});
+
+Deno.test("parseRevs() refuses what git could read as an option, spaces and control bytes", () => {
+  for (const bad of ["--output=/etc/passwd", "-b", "HEAD ~1", "a\tb", "a\u0000b", "a\u007fb"]) {
+    assert.throws(() => parseRevs(bad), /Cannot use BENCH_REVS: ".*" is not a git revision/, bad);
+  }
+  assert.throws(() => parseOptions({ BENCH_REVS: "HEAD,-x" }, KNOWN), RangeError);
 });

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { IdleRow, WrkRow } from "./summary.ts";
+import type { IdleRow, RevisionRow, WrkRow } from "./summary.ts";
 
 const MIB = 1024 * 1024;
 
@@ -109,6 +109,38 @@ export function formatWrkTable(rows: readonly WrkRow[]): string {
     formatCpu(r.wrkCpuUs),
   ]);
   return renderTable(header, cells, 2);
+}
+
+/**
+ * The table of ours against its older revisions (BENCH_REVS): case | row | older row | ratio
+ * (the case's metric, current over older, from the medians) | its range over rounds | p99 ratio
+ * | server CPU µs per request of each. Above 1 the current code is faster; a range that holds 1
+ * is a difference the run cannot tell from its own noise.
+ * @param rows from compareRevisions()
+ * @returns the table text
+ */
+export function formatRevisionTable(rows: readonly RevisionRow[]): string {
+  const header = [
+    "case",
+    "server",
+    "against",
+    "ratio",
+    "rounds",
+    "p99 ratio",
+    "server us/req",
+    "against us/req",
+  ];
+  const cells = rows.map((r) => [
+    r.caseTitle,
+    r.server,
+    r.against,
+    formatRatio(r.ratio),
+    formatRange(r.ratioRange),
+    formatRatio(r.p99Ratio),
+    formatCpu(r.serverCpuUs),
+    formatCpu(r.againstCpuUs),
+  ]);
+  return renderTable(header, cells, 3);
 }
 
 /**

@@ -5,11 +5,12 @@ import {
   formatLatency,
   formatRange,
   formatRatio,
+  formatRevisionTable,
   formatWrkTable,
   renderTable,
   wrkWarnings,
 } from "./report.ts";
-import type { IdleRow, WrkRow } from "./summary.ts";
+import type { IdleRow, RevisionRow, WrkRow } from "./summary.ts";
 
 function row(over: Partial<WrkRow>): WrkRow {
   return {
@@ -113,4 +114,29 @@ Deno.test("wrkWarnings() reports socket errors and unexpected statuses, not expe
     "1 KiB keep-alive c50 / ours: 4 socket errors (all rounds)",
     "1 KiB keep-alive c50 / ours: 7 non-2xx/3xx responses",
   ]);
+});
+
+Deno.test("formatRevisionTable() prints ours against each older row with its range over rounds", () => {
+  const r: RevisionRow = {
+    caseId: "1k-c50",
+    caseTitle: "1 KiB keep-alive c50",
+    serverId: "ours",
+    server: "ours",
+    againstId: "ours@b50dee1",
+    against: "ours @b50dee1",
+    ratio: 1.0234,
+    ratioRange: { min: 0.981, max: 1.062 },
+    p99Ratio: 0.95,
+    serverCpuUs: 7.24,
+    againstCpuUs: 7.51,
+  };
+  const lines = formatRevisionTable([r, { ...r, ratio: null, ratioRange: null }]).trimEnd()
+    .split("\n");
+  assert.equal(lines.length, 4);
+  assert.match(lines[0] ?? "", /^case +\| server \| against +\| ratio \| +rounds \| p99 ratio \|/);
+  assert.match(
+    lines[2] ?? "",
+    /^1 KiB keep-alive c50 \| ours +\| ours @b50dee1 \| +1\.02 \| 0\.98-1\.06 \| +0\.95 \| +7\.2 \| +7\.5$/,
+  );
+  assert.match(lines[3] ?? "", /\| ours @b50dee1 \| +- \| +- \| +0\.95 \|/);
 });

@@ -4,13 +4,8 @@
  * rounds.
  *
  * The idle case runs after every throughput round, not inside them: its 10 000 connections per
- * server leave the servers changed for minutes afterwards (measured at 7fc15c5 on this 2-CPU
- * machine: ours keeps a V8 young generation twice the size and pays three times as much in
- * `malloc` per request). Run first in each round, it moved the throughput cases that followed
- * it: ours/nginx went from 1.41 to 1.35 at 1 KiB c50 and from 1.25 to 1.18 at c256 (one pair of
- * runs), and with a connection per request from 0.98-0.99 over the rounds of a run without it
- * to medians of 0.84-0.95 in four runs with it. What a burst of connections costs a server
- * afterwards is a question of its own; the README reports it.
+ * server leave the servers changed for minutes afterwards, and run first in each round it moved
+ * the throughput cases that followed it (docs/PERFORMANCE.md, "After a burst of connections").
  * @module
  */
 

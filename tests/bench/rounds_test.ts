@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { schedule } from "./rounds.ts";
+import { SERVERS, withCheckouts } from "./servers.ts";
 
 const names = (turns: ReturnType<typeof schedule<string, string>>) =>
   turns.map((t) =>
@@ -45,4 +46,29 @@ Deno.test("schedule: the idle case runs after all throughput rounds, never betwe
 
 Deno.test("schedule: no idle turns when the idle case is off", () => {
   assert.equal(schedule(["a"], ["x", "y"], 2, false).some((t) => t.kind === "idle"), false);
+});
+
+Deno.test("schedule: an older revision's row takes its turn in every round's rotation", () => {
+  const chosen = SERVERS.filter((s) => ["ours", "nginx"].includes(s.id));
+  const ids = withCheckouts(chosen, [{ short: "b50dee1", dir: "/t/rev-b50dee1" }]).map((s) => s.id);
+  assert.deepEqual(names(schedule(ids, ["x"], 3, true)), [
+    "1:x:ours",
+    "1:x:ours@b50dee1",
+    "1:x:nginx",
+    "2:x:ours@b50dee1",
+    "2:x:nginx",
+    "2:x:ours",
+    "3:x:nginx",
+    "3:x:ours",
+    "3:x:ours@b50dee1",
+    "1:idle:ours",
+    "1:idle:ours@b50dee1",
+    "1:idle:nginx",
+    "2:idle:ours@b50dee1",
+    "2:idle:nginx",
+    "2:idle:ours",
+    "3:idle:nginx",
+    "3:idle:ours",
+    "3:idle:ours@b50dee1",
+  ]);
 });

@@ -1,7 +1,7 @@
 /**
  * The servers under test and how each is started and stopped: ours (as shipped, and with
  * sessions off), Debian's nginx (plain and tuned), a minimal `Deno.serve` reference and the raw
- * Deno loop (the floor under ours).
+ * Deno loop (the floor under ours); with BENCH_REVS, ours again from other git revisions.
  * @module
  */
 
@@ -45,30 +45,95 @@ export interface ServerDef {
   readonly only: readonly string[] | null;
   /** Start it. */
   start(ctx: StartContext): Promise<RunningServer>;
+  /** Our rows only: the same row run from another checkout of the repository (BENCH_REVS). */
+  readonly atCheckout?: (checkout: CheckoutDir) => ServerDef;
+  /** A BENCH_REVS row: the id of the row whose older revision it runs (e.g. "ours"). */
+  readonly revisionOf?: string;
+}
+
+/** What a row needs of another revision's checkout (see revisions.ts). */
+export interface CheckoutDir {
+  /** Abbreviated commit id, shown in the row's label. */
+  readonly short: string;
+  /** The worktree holding that revision's main.ts, http.conf and error/. */
+  readonly dir: string;
 }
 
 const OURS_READY = /httpserver listening on http:\/\/[^\s]+:(\d+) \((\d+) workers\)/;
 const START_TIMEOUT_MS = 20_000;
 
-function startOurs(sessions: boolean, name: string) {
+/** How one row of ours is started. */
+interface OursRow {
+  /** Sessions as shipped, or off. */
+  readonly sessions: boolean;
+  /** Folder name of its config and logs in the run's temporary folder. */
+  readonly name: string;
+  /** The checkout whose main.ts, http.conf and error/ it runs; null for this repository. */
+  readonly checkout: CheckoutDir | null;
+}
+
+function startOurs(row: OursRow) {
   return async (ctx: StartContext): Promise<RunningServer> => {
-    const dir = join(ctx.tmpDir, name);
+    const src = row.checkout?.dir ?? ctx.repoDir;
+    const dir = join(ctx.tmpDir, row.name);
     await Deno.mkdir(join(dir, "logs"), { recursive: true });
-    const shipped = await Deno.readTextFile(join(ctx.repoDir, "http.conf"));
+    const shipped = await Deno.readTextFile(join(src, "http.conf"));
     const conf = oursConf(shipped, {
       docRoot: ctx.docRoot,
       logDir: join(dir, "logs"),
-      errorPages: join(ctx.repoDir, "error"),
-      sessions,
+      errorPages: join(src, "error"),
+      sessions: row.sessions,
     });
-    if (conf instanceof Error) throw conf;
+    if (conf instanceof Error) throw new Error(`Cannot start ours (${row.name}): ${conf.message}`);
     await Deno.writeTextFile(join(dir, "http.conf"), conf);
     const args = ["run", "-A", "main.ts", "--config", join(dir, "http.conf"), "--port", "0"];
-    const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir });
+    const proc = new ServerProcess(Deno.execPath(), args, { cwd: src });
     const m = await proc.waitFor(OURS_READY, START_TIMEOUT_MS);
-    if (m instanceof Error) throw new Error(`Cannot start ours (${name}): ${m.message}`);
+    if (m instanceof Error) throw new Error(`Cannot start ours (${row.name}): ${m.message}`);
     ctx.workers = Number(m[2]);
     return { port: Number(m[1]), proc, stop: () => proc.stop("SIGTERM", 15_000) };
+  };
+}
+
+/**
+ * Id of a row run from another revision: `ours@b50dee1`.
+ * @param id the row's id
+ * @param short abbreviated commit id
+ * @returns the id
+ */
+export function revisionId(id: string, short: string): string {
+  return `${id}@${short}`;
+}
+
+/**
+ * Label of a row run from another revision: `ours @b50dee1`.
+ * @param label the row's label
+ * @param short abbreviated commit id
+ * @returns the label
+ */
+export function revisionLabel(label: string, short: string): string {
+  return `${label} @${short}`;
+}
+
+/** A row of ours, and how the same row starts from another checkout. */
+function oursDef(
+  o: { id: string; label: string; only: readonly string[] | null; sessions: boolean },
+): ServerDef {
+  return {
+    id: o.id,
+    label: o.label,
+    only: o.only,
+    start: startOurs({ sessions: o.sessions, name: o.id, checkout: null }),
+    atCheckout: (checkout) => {
+      const id = revisionId(o.id, checkout.short);
+      return {
+        id,
+        label: revisionLabel(o.label, checkout.short),
+        only: o.only,
+        start: startOurs({ sessions: o.sessions, name: id, checkout }),
+        revisionOf: o.id,
+      };
+    },
   };
 }
 
@@ -124,13 +189,13 @@ const ONE_KIB_CASES = ["1k-c50", "1k-c256"];
  * come first: it reports the worker count the others are given.
  */
 export const SERVERS: readonly ServerDef[] = [
-  { id: "ours", label: "ours", only: null, start: startOurs(true, "ours") },
-  {
+  oursDef({ id: "ours", label: "ours", only: null, sessions: true }),
+  oursDef({
     id: "ours-nosess",
     label: "ours (sessions off)",
     only: ONE_KIB_CASES,
-    start: startOurs(false, "ours-nosess"),
-  },
+    sessions: false,
+  }),
   { id: "nginx", label: "nginx", only: null, start: startNginx(false, "nginx") },
   { id: "nginx-tuned", label: "nginx tuned", only: null, start: startNginx(true, "nginx-tuned") },
   // Range and conditional requests are not implemented by the reference, so its numbers would
@@ -159,4 +224,25 @@ export const SERVERS: readonly ServerDef[] = [
  */
 export function runsCase(s: ServerDef, caseId: string): boolean {
   return s.only === null || s.only.includes(caseId);
+}
+
+/**
+ * The servers of a run: the chosen rows, each of ours followed by the same row from every
+ * checkout, so a revision's row runs when its row runs (BENCH_SERVERS selects `ours`, and
+ * `ours @<sha>` comes with it) and sits beside it in the table.
+ * @param servers the chosen rows, in order
+ * @param checkouts other revisions, in BENCH_REVS order
+ * @returns the rows to start, in order
+ * @example
+ * withCheckouts(SERVERS.slice(0, 1), [{ short: "b50dee1", dir: "/t/rev-b50dee1" }])
+ *   .map((s) => s.label); // ["ours", "ours @b50dee1"]
+ */
+export function withCheckouts(
+  servers: readonly ServerDef[],
+  checkouts: readonly CheckoutDir[],
+): ServerDef[] {
+  return servers.flatMap((s) => {
+    const at = s.atCheckout;
+    return at === undefined ? [s] : [s, ...checkouts.map((c) => at(c))];
+  });
 }

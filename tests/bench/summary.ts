@@ -1,5 +1,5 @@
 /**
- * Medians over rounds and ratios to nginx, pure.
+ * Medians over rounds and ratios to nginx, and of ours to its older revisions (BENCH_REVS), pure.
  * @module
  */
 
@@ -219,4 +219,71 @@ export function summarizeIdle(
   }).filter((r) => r !== null);
   const ref = rows.find((r) => r.serverId === BASELINE_ID);
   return rows.map((r) => ({ ...r, ratio: ratio(r.perConnKiB, ref?.perConnKiB) }));
+}
+
+/** A row of ours against the same row run from an older revision, in one case. */
+export interface RevisionRow {
+  readonly caseId: string;
+  readonly caseTitle: string;
+  /** The current code's row ("ours"). */
+  readonly serverId: string;
+  readonly server: string;
+  /** The older revision's row ("ours@b50dee1"). */
+  readonly againstId: string;
+  readonly against: string;
+  /** The case's metric (req/s; bytes/s for "mbps" cases), median over median. */
+  readonly ratio: number | null;
+  /**
+   * Lowest and highest ratio of one round, over the rounds where both produced numbers; null
+   * with fewer than two. The range says how far the run's ratio moves with the round.
+   */
+  readonly ratioRange: { readonly min: number; readonly max: number } | null;
+  /** p99 over the older revision's p99. */
+  readonly p99Ratio: number | null;
+  /** Server CPU µs per request of each, medians over rounds. */
+  readonly serverCpuUs: number | null;
+  readonly againstCpuUs: number | null;
+}
+
+/**
+ * The current code against each older revision: for every case and every row that runs an
+ * older revision of another (`revisionOf`), that other row over it.
+ * @param rows summary rows from {@link summarizeWrk}
+ * @param records all wrk runs, for the per-round ratios
+ * @param cases cases in display order
+ * @param pairs a revision row's id and the id of the row it is an older revision of
+ * @returns one row per (case, pair) where both have numbers, in case then pair order
+ */
+export function compareRevisions(
+  rows: readonly WrkRow[],
+  records: readonly WrkRecord[],
+  cases: readonly WrkCase[],
+  pairs: readonly { readonly id: string; readonly revisionOf: string }[],
+): RevisionRow[] {
+  const out: RevisionRow[] = [];
+  for (const c of cases) {
+    const metric = (r: { rps: number; bytesPerSec: number }) =>
+      c.metric === "mbps" ? r.bytesPerSec : r.rps;
+    const rowOf = (id: string) => rows.find((r) => r.caseId === c.id && r.serverId === id);
+    const runsOf = (id: string) => records.filter((r) => r.caseId === c.id && r.serverId === id);
+    for (const p of pairs) {
+      const now = rowOf(p.revisionOf);
+      const old = rowOf(p.id);
+      if (now === undefined || old === undefined) continue;
+      out.push({
+        caseId: c.id,
+        caseTitle: c.title,
+        serverId: now.serverId,
+        server: now.server,
+        againstId: old.serverId,
+        against: old.server,
+        ratio: ratio(metric(now), metric(old)),
+        ratioRange: roundRatios(runsOf(now.serverId), runsOf(old.serverId), metric),
+        p99Ratio: ratio(now.p99Us, old.p99Us),
+        serverCpuUs: now.serverCpuUs,
+        againstCpuUs: old.serverCpuUs,
+      });
+    }
+  }
+  return out;
 }

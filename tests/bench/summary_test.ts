@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { WRK_CASES } from "./cases.ts";
 import type { IdleResult } from "./idle.ts";
-import { median, summarizeIdle, summarizeWrk, type WrkRecord } from "./summary.ts";
+import {
+  compareRevisions,
+  median,
+  summarizeIdle,
+  summarizeWrk,
+  type WrkRecord,
+} from "./summary.ts";
 import type { WrkResult } from "./wrk_output.ts";
 
 const SERVERS = [
@@ -174,4 +180,56 @@ Deno.test("summarizeIdle() takes medians and the per-connection ratio to nginx",
   assert.equal(rows[0]?.perConnKiB, 10);
   assert.equal(rows[0]?.ratio, 5);
   assert.equal(rows[1]?.rounds, 1);
+});
+
+Deno.test("compareRevisions() gives ours over its older revision, median and per round", () => {
+  const servers = [...SERVERS, { id: "ours@b50dee1", label: "ours @b50dee1" }];
+  const cpu = (us: number) => ({ serverS: us * 1e-6 * 1000, wrkS: 0.005 });
+  const records = [
+    rec(1, "1k-c50", "ours", result(220), cpu(7)),
+    rec(1, "1k-c50", "ours@b50dee1", result(200), cpu(8)),
+    rec(1, "1k-c50", "nginx", result(100)),
+    rec(2, "1k-c50", "ours", result(180), cpu(7)),
+    rec(2, "1k-c50", "ours@b50dee1", result(200), cpu(8)),
+    rec(2, "1k-c50", "nginx", result(100)),
+    rec(3, "1k-c50", "ours", result(200), cpu(7)),
+    rec(3, "1k-c50", "ours@b50dee1", null), // lost: no pair this round
+  ];
+  const cases = WRK_CASES.slice(0, 1);
+  const rows = summarizeWrk(records, cases, servers);
+  const cmp = compareRevisions(rows, records, cases, [
+    { id: "ours@b50dee1", revisionOf: "ours" },
+  ]);
+  assert.equal(cmp.length, 1);
+  const [r] = cmp;
+  assert.equal(r?.server, "ours");
+  assert.equal(r?.against, "ours @b50dee1");
+  assert.equal(r?.ratio, 1, "median 200 over median 200");
+  assert.deepEqual(r?.ratioRange, { min: 0.9, max: 1.1 });
+  assert.equal(r?.p99Ratio, 1);
+  assert.ok(Math.abs((r?.serverCpuUs ?? 0) - 7) < 1e-9);
+  assert.ok(Math.abs((r?.againstCpuUs ?? 0) - 8) < 1e-9);
+});
+
+Deno.test("compareRevisions() judges the 10 MiB case by bytes and skips pairs without numbers", () => {
+  const big = WRK_CASES.find((c) => c.metric === "mbps");
+  assert.ok(big);
+  const servers = [
+    { id: "ours", label: "ours" },
+    { id: "ours@a", label: "ours @a" },
+    { id: "ours-nosess", label: "ours (sessions off)" },
+    { id: "ours-nosess@a", label: "ours (sessions off) @a" },
+  ];
+  const records = [
+    rec(1, big.id, "ours", result(10, { bytesPerSec: 3000 })),
+    rec(1, big.id, "ours@a", result(20, { bytesPerSec: 2000 })),
+  ];
+  const rows = summarizeWrk(records, [big], servers);
+  const cmp = compareRevisions(rows, records, [big], [
+    { id: "ours@a", revisionOf: "ours" },
+    { id: "ours-nosess@a", revisionOf: "ours-nosess" },
+  ]);
+  assert.equal(cmp.length, 1, "the sessions-off pair did not run this case");
+  assert.equal(cmp[0]?.ratio, 1.5);
+  assert.equal(cmp[0]?.ratioRange, null, "one paired round is no range");
 });

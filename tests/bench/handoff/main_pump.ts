@@ -1,8 +1,9 @@
 /**
- * Measurement prototype for the worker hand-off choice (see README "Worker hand-off"): the main
- * thread accepts every connection and pumps its bytes to a worker with postMessage; workers run
- * the same Connection/Site code over a message-passing transport. Compare with the shipped
- * design (each worker listens with SO_REUSEPORT) by driving each with the same wrk command.
+ * Measurement prototype for the worker hand-off choice (docs/PERFORMANCE.md, "Worker hand-off"):
+ * the main thread accepts every connection and pumps its bytes to a worker with postMessage;
+ * workers run the same Connection/Site code over a message-passing transport. Compare with the
+ * shipped design (each worker listens with SO_REUSEPORT) by driving each with the same wrk
+ * command.
  *
  * Usage: deno run -A tests/bench/handoff/main_pump.ts CONFIG PORT WORKERS
  * then, e.g.: wrk -t2 -c50 -d5s http://127.0.0.1:PORT/index.html
