@@ -2,7 +2,7 @@
  * A connection's input: bytes read from the transport into `buf`, unconsumed ones in
  * `buf[start..end)`. Grows for long heads and bodies (up to a bound), compacts when it can, and
  * goes back to a small buffer between requests. Buffers of closed connections are reused by new
- * ones: allocating a typed array costs ~0.7 µs in Deno, and a client that opens a connection per
+ * ones: allocating a typed array is dear in Deno, and a client that opens a connection per
  * request would pay it every time.
  * @module
  */

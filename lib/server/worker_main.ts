@@ -80,10 +80,8 @@ function flushLogs(): void {
   clock.refresh();
   if (accessLines.length === 0 && errorText === "") return;
   const access = accessLines.take();
-  // Encoded here and moved, as the access lines are, rather than cloned as text (flattened,
-  // serialized, deserialized, then encoded by the main thread). In a 404 storm, a line per
-  // request, the main thread went from 0.34-0.37 to 0.23-0.27 µs per request; the total moved
-  // less than the noise.
+  // Encoded here and moved, as the access lines are, rather than cloned as text for the main
+  // thread to encode (a 404 storm logs a line per request; docs/PERFORMANCE.md).
   const errors = errorText === "" ? null : encoder.encode(errorText);
   const m: FromWorker = {
     type: "log",
@@ -181,7 +179,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     if (connections.size >= cap) return refuse(conn, peer, settings, h, cap);
     const c = new Connection(connTransport(conn), peer, settings, h);
     connections.add(c);
-    // then(done, done), not finally(done): one promise fewer per connection (~90 ns measured).
+    // then(done, done), not finally(done): one promise fewer per connection.
     const done = () => connections.delete(c);
     c.run().then(done, done);
   }, h);

@@ -42,10 +42,8 @@ function keyMark(name: string): string | null {
 /**
  * Slots of the doorkeeper (as in TinyLFU): a key is memoized on its second miss, not its first,
  * so a flood of one-off targets (scanners, cache-busting query strings) neither evicts the hot
- * entries nor churns the map. Measured with a unique query string per request (one isolate,
- * wrk -c50): admitting every key kept 1.8 MB alive through each young-generation GC instead of
- * 0.6 MB (3 ms pauses; see slot_list.ts for why a map with many deletes does that) and served
- * 10% fewer requests. A slot holds a 32-bit fingerprint; a collision only admits a key early.
+ * entries nor churns the map (admitting every key cost 10% of requests in GC pauses,
+ * docs/PERFORMANCE.md). A slot holds a 32-bit fingerprint; a collision only admits a key early.
  */
 export const DOOR_SLOTS = 4096;
 
