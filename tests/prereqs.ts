@@ -1,8 +1,8 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
- * (curl, wget, memcached, chromium; python3 and script for fault and signal tests). On a fresh
- * Debian machine, as root, missing ones are installed with apt-get; otherwise the suite stops
- * here with the command to run.
+ * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
+ * systemd-analyze to verify the unit file). On a fresh Debian machine, as root, missing ones are
+ * installed with apt-get; otherwise the suite stops here with the command to run.
  */
 
 const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
@@ -12,6 +12,7 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "chromium", pkg: "chromium" },
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
+  { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

@@ -30,17 +30,37 @@ class Frames {
   seen = 0;
 }
 
+/** What a FramePool needs of its FinalizationRegistry. */
+export interface FrameRegistry {
+  /** Call the factory's `collected(size)` once `frame` has been garbage-collected. */
+  register(frame: Uint8Array, size: number): void;
+}
+
+/**
+ * Makes a pool's registry. Tests pass their own: a collection cannot be forced without
+ * `--expose-gc`, so they call `collected` themselves.
+ */
+export type FrameRegistryFactory = (collected: (size: number) => void) => FrameRegistry;
+
+/** A FinalizationRegistry. */
+const finalizationRegistry: FrameRegistryFactory = (collected) =>
+  new FinalizationRegistry<number>(collected);
+
 /** Frame pools for one worker. */
 export class FramePool {
   readonly #byBody = new WeakMap<Uint8Array, Frames>();
   readonly #maxBytes: number;
   #bytes = 0;
   // Frames die with their body (WeakMap); give their bytes back to the budget when they do.
-  readonly #gone = new FinalizationRegistry<number>((size) => (this.#bytes -= size));
+  readonly #gone: FrameRegistry;
 
-  /** @param maxBytes most bytes all frames of this pool may hold */
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes most bytes all frames of this pool may hold
+   * @param makeRegistry the registry told of each frame (default a FinalizationRegistry)
+   */
+  constructor(maxBytes: number, makeRegistry: FrameRegistryFactory = finalizationRegistry) {
     this.#maxBytes = maxBytes;
+    this.#gone = makeRegistry((size) => (this.#bytes -= size));
   }
 
   /** Bytes held by frames (for tests). */
