@@ -3,7 +3,7 @@
  * session cookies.
  *
  * Why: a client that never returns its cookie (wget, load tools) makes every request sign a new
- * one. HMAC-SHA256 (`hmac.ts`) costs two SHA-256 compressions per cookie even with both pad
+ * one. HMAC-SHA256 (which signed them before) costs two SHA-256 compressions per cookie even with both pad
  * blocks precomputed. BLAKE2s is a MAC by itself when keyed (RFC 7693 §2.5, §3.3: the key is
  * padded to a block and absorbed first), so `Blake2sKey` compresses that key block once, in its
  * constructor, and a short message (≤ 64 bytes) then costs ONE compression, and a BLAKE2s
@@ -19,9 +19,9 @@
 
 /**
  * RFC 7693 §2.6: the initialization vector, the same words as SHA-256's initial hash value
- * (FIPS 180-4 §5.3.3), which `hmac.ts` takes from here.
+ * (FIPS 180-4 §5.3.3).
  */
-export const IV = new Int32Array([
+const IV = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,

@@ -3,8 +3,6 @@
  *
  * - No cookie, or one that fails the signature check: issue a new signed cookie. Nothing is written
  *   to the store, so clients that never send cookies back cost no store traffic.
- * - A cookie signed with the legacy HMAC tag (before BLAKE2s): as below, and the response
- *   carries the same session's cookie signed anew.
  * - A valid cookie issued less than SessionTTL ago, or seen by this worker within SessionTTL:
  *   alive without any lookup; the record is created or refreshed by the next batch.
  * - Older: one store lookup, bounded by MemcachedTimeout. Found and alive, or store away: keep
@@ -72,8 +70,6 @@ interface Entry {
   readonly id: string;
   readonly issuedMs: number;
   seenMs: number;
-  /** Signed with the legacy HMAC tag: answered with the cookie signed anew. */
-  readonly legacy: boolean;
 }
 
 interface Pending {
@@ -150,13 +146,13 @@ export class SessionManager {
         this.stats.rejected++;
         return this.#issue(now);
       }
-      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0, legacy: t.legacy === true };
+      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
       this.#verified.set(raw, e);
       trimOldest(this.#verified, VERIFIED_CACHE_SIZE);
     }
     if (isAlive(e.issuedMs, now, this.#ttlS) || isAlive(e.seenMs, now, this.#ttlS)) {
       this.#touch(e, now, client);
-      return e.legacy ? this.#resign(raw, now) : null;
+      return null;
     }
     return this.#check(raw, e, client);
   }
@@ -171,7 +167,7 @@ export class SessionManager {
       (l.kind === "found" && isAlive(l.record.lastSeenMs, now, this.#ttlS))
     ) {
       this.#touch(e, now, client);
-      return e.legacy ? this.#resign(raw, now) : null;
+      return null;
     }
     this.#verified.delete(raw);
     this.stats.renewed++;
@@ -183,13 +179,6 @@ export class SessionManager {
     this.stats.issued++;
     const line = this.#line();
     this.#signer.mintInto(now, line, this.#linePrefix.length);
-    return line;
-  }
-
-  /** The Set-Cookie line for a legacy-signed cookie's session, signed anew. */
-  #resign(raw: string, now: number): Uint8Array {
-    const line = this.#line();
-    this.#signer.resignInto(raw, now, line, this.#linePrefix.length);
     return line;
   }
 

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { FieldList } from "../http/headers.ts";
 import { sessionCookie, SessionManager } from "./manager.ts";
 import { type Lookup, type SessionBackend, SessionSigner, type SessionUpdate } from "./session.ts";
-import { legacyCookie } from "./test_support.ts";
 
 const KEY = "manager test key 123";
 const PEER = { ip: "1.2.3.4", port: 5 };
@@ -98,23 +97,6 @@ Deno.test("SessionManager accepts its cookie without a lookup and batches the up
   await m.flush();
   assert.equal(backend.writes.length, 1, "nothing new, nothing written");
   assert.equal(m.stats.resumed, 2);
-});
-
-Deno.test("SessionManager answers a legacy HMAC cookie with the same session signed anew", async () => {
-  const { clock, backend, m } = setup();
-  const id = crypto.getRandomValues(new Uint8Array(18));
-  const old = legacyCookie(KEY, id, Math.floor(clock.now / 1000) - 10);
-  const oldId = new SessionSigner(KEY).open(old)!.id;
-  const fresh = valueOf(m.cookieFor(headers(`sid=${old}`), PEER));
-  assert.notEqual(fresh, old);
-  const t = new SessionSigner(KEY).open(fresh)!;
-  assert.equal(t.id, oldId, "the session id is kept");
-  assert.equal(t.legacy, undefined, "the new tag is BLAKE2s");
-  assert.equal(m.cookieFor(headers(`sid=${fresh}`), PEER), null, "the new cookie is kept");
-  await m.flush();
-  assert.equal(backend.writes[0]![0]!.requests, 2, "both requests count for one session");
-  assert.equal(m.stats.issued, 0);
-  assert.equal(m.stats.rejected, 0);
 });
 
 Deno.test("SessionManager gives a tampered or foreign cookie a fresh session", () => {

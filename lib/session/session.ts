@@ -28,20 +28,10 @@
  * The BLAKE2s key is BLAKE2s-256 of the SessionKey text, since a SessionKey may be any length
  * of at least 16 characters and a BLAKE2s key is at most 32 bytes. Note the digest length (17)
  * is part of the BLAKE2s parameter block, so the tag is not a prefix of a 32-byte digest.
- *
- * Legacy tags: cookies minted before the switch carry HMAC-SHA256(SessionKey, bytes 0..21),
- * first 17 bytes (RFC 2104 §5). `open()` still accepts those (checked after BLAKE2s fails), so
- * sessions issued before an upgrade survive it instead of being lost; new cookies are always
- * BLAKE2s. The layout and length are the same for both. The manager answers a legacy cookie
- * with the same session id signed anew (`resignInto()`), so every client still using its
- * session holds a BLAKE2s cookie after its next request, and the legacy check can be removed
- * one release later (after SessionTTL). A cookie that passes neither check costs both (~785 ns
- * against ~630 ns for one HMAC before).
  * @module
  */
 
 import { blake2s, Blake2sKey } from "./blake2s.ts";
-import { HmacKey } from "./hmac.ts";
 
 const ID_BYTES = 18;
 const ID_CHARS = 24;
@@ -135,15 +125,11 @@ export interface SessionToken {
   readonly id: string;
   /** When the cookie was issued, epoch ms (whole seconds). */
   readonly issuedMs: number;
-  /** The tag is a legacy HMAC-SHA256 one: send the client the cookie signed anew. */
-  readonly legacy?: true;
 }
 
 /** Issues and checks signed session cookie values. */
 export class SessionSigner {
   readonly #key: Blake2sKey;
-  /** Only checks cookies minted with HMAC-SHA256 before the switch to BLAKE2s. */
-  readonly #legacy: HmacKey;
   // Scratch buffers, reused by every call (one signer per worker, calls are synchronous).
   readonly #buf = new Uint8Array(PAYLOAD_BYTES + TAG_BYTES);
   readonly #payload = this.#buf.subarray(0, PAYLOAD_BYTES);
@@ -156,7 +142,6 @@ export class SessionSigner {
   constructor(secret: string) {
     const bytes = new TextEncoder().encode(secret);
     this.#key = new Blake2sKey(blake2s(bytes, 32), TAG_BYTES);
-    this.#legacy = new HmacKey(bytes);
   }
 
   /**
@@ -198,41 +183,16 @@ export class SessionSigner {
     return issuedS;
   }
 
-  /**
-   * The token of a cookie value this key signed, with a BLAKE2s tag or a legacy HMAC-SHA256
-   * one, or null (malformed, forged or tampered).
-   */
+  /** The token of a cookie value this key signed, or null (malformed, forged or tampered). */
   open(value: string): SessionToken | null {
     const buf = this.#buf;
     if (value.length !== COOKIE_VALUE_LENGTH || !decodeInto(value, buf)) return null;
-    const want = this.#tag;
-    this.#key.macInto(this.#payload, want, 0, TAG_BYTES);
-    let legacy = false;
-    if (!this.#tagMatches()) {
-      this.#legacy.signInto(this.#payload, want, 0, TAG_BYTES);
-      if (!this.#tagMatches()) return null;
-      legacy = true;
-    }
+    this.#key.macInto(this.#payload, this.#tag, 0, TAG_BYTES);
+    if (!this.#tagMatches()) return null;
     const t = ID_BYTES;
     const issuedS = ((buf[t]! << 24) | (buf[t + 1]! << 16) | (buf[t + 2]! << 8) | buf[t + 3]!) >>>
       0;
-    const id = value.slice(0, ID_CHARS);
-    return legacy ? { id, issuedMs: issuedS * 1000, legacy } : { id, issuedMs: issuedS * 1000 };
-  }
-
-  /**
-   * The same session's cookie signed anew (BLAKE2s, issued now), written like mintInto(): how a
-   * legacy cookie is replaced while its session lives on.
-   * @param value a cookie value open() accepted
-   */
-  resignInto(value: string, nowMs: number, out: Uint8Array, at: number): void {
-    const buf = this.#buf;
-    if (value.length !== COOKIE_VALUE_LENGTH || !decodeInto(value, buf)) {
-      throw new TypeError("not a cookie value");
-    }
-    putUint32(buf, ID_BYTES, issueSeconds(nowMs));
-    this.#key.macInto(this.#payload, buf, PAYLOAD_BYTES, TAG_BYTES);
-    encodeBase64Url(buf, out, at);
+    return { id: value.slice(0, ID_CHARS), issuedMs: issuedS * 1000 };
   }
 
   /** Whether #tag equals the tag in #buf, compared in constant time. */
