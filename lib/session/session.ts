@@ -21,17 +21,17 @@
  * userid module does), and the issue time tells "first time this cookie comes back" (no record
  * yet, still within the TTL) from "expired" without one either.
  *
- * Why BLAKE2s: every request from a client that never returns its cookie signs a new one. Keyed
- * BLAKE2s with its key block precomputed is one compression per cookie, HMAC-SHA256 two SHA-256
- * ones; measured in Deno 2.9.6 (22-byte payload, 17-byte tag) ~165 ns against ~555 ns per
- * tag (blake2s.ts), and `mintInto()` ~210 ns against ~630 ns.
- * The BLAKE2s key is BLAKE2s-256 of the SessionKey text, since a SessionKey may be any length
- * of at least 16 characters and a BLAKE2s key is at most 32 bytes. Note the digest length (17)
- * is part of the BLAKE2s parameter block, so the tag is not a prefix of a 32-byte digest.
+ * Why BLAKE2s: every request from a client that never returns its cookie signs a new one, and
+ * keyed BLAKE2s with its key block precomputed (blake2s.ts) is one compression per cookie, where
+ * HMAC-SHA256 takes two SHA-256 ones. The BLAKE2s key is BLAKE2s-256 of the SessionKey text
+ * (once per signer, with `@noble/hashes`), since a SessionKey may be any length of at least 16
+ * characters and a BLAKE2s key is at most 32 bytes. Note the digest length (17) is part of the
+ * BLAKE2s parameter block, so the tag is not a prefix of a 32-byte digest.
  * @module
  */
 
-import { blake2s, Blake2sKey } from "./blake2s.ts";
+import { blake2s } from "@noble/hashes/blake2.js";
+import { Blake2sKey } from "./blake2s.ts";
 
 const ID_BYTES = 18;
 const ID_CHARS = 24;
@@ -141,7 +141,7 @@ export class SessionSigner {
   /** @param secret the SessionKey (any length; hashed to the 32-byte BLAKE2s key) */
   constructor(secret: string) {
     const bytes = new TextEncoder().encode(secret);
-    this.#key = new Blake2sKey(blake2s(bytes, 32), TAG_BYTES);
+    this.#key = new Blake2sKey(blake2s(bytes, { dkLen: 32 }), TAG_BYTES);
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { blake2s } from "./blake2s.ts";
+import { blake2s } from "@noble/hashes/blake2.js";
 import {
   COOKIE_VALUE_LENGTH,
   decodeRecord,
@@ -72,9 +72,12 @@ Deno.test("SessionSigner.mint() tags a cookie with keyed BLAKE2s of its first 22
   assert.equal(bytes.length, 39);
   // Key: BLAKE2s-256 of the SessionKey text. Digest length 17, in the parameter block, so the
   // tag is not the first 17 bytes of the 32-byte digest.
-  const key = blake2s(text(secret), 32);
-  assert.deepEqual(bytes.subarray(22), blake2s(bytes.subarray(0, 22), 17, key));
-  assert.notDeepEqual(bytes.subarray(22), blake2s(bytes.subarray(0, 22), 32, key).subarray(0, 17));
+  const key = blake2s(text(secret), { dkLen: 32 });
+  assert.deepEqual(bytes.subarray(22), blake2s(bytes.subarray(0, 22), { key, dkLen: 17 }));
+  assert.notDeepEqual(
+    bytes.subarray(22),
+    blake2s(bytes.subarray(0, 22), { key, dkLen: 32 }).subarray(0, 17),
+  );
 });
 
 Deno.test("SessionSigner.open() rejects a cookie tagged with HMAC-SHA256, as before BLAKE2s", async () => {
@@ -84,19 +87,20 @@ Deno.test("SessionSigner.open() rejects a cookie tagged with HMAC-SHA256, as bef
   const bytes = new Uint8Array(39);
   crypto.getRandomValues(bytes.subarray(0, 18));
   new DataView(bytes.buffer).setUint32(18, 1_700_000_123);
-  const key = await crypto.subtle.importKey(
+  const hmacKey = await crypto.subtle.importKey(
     "raw",
     text(secret),
     { name: "HMAC", hash: "SHA-256" },
     false,
     ["sign"],
   );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes.subarray(0, 22)));
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, bytes.subarray(0, 22)));
   bytes.set(mac.subarray(0, 17), 22);
   const s = new SessionSigner(secret);
   assert.equal(s.open(toBase64Url(bytes)), null);
   // The same payload with its BLAKE2s tag is accepted, so only the tag was refused.
-  bytes.set(blake2s(bytes.subarray(0, 22), 17, blake2s(text(secret), 32)), 22);
+  const key = blake2s(text(secret), { dkLen: 32 });
+  bytes.set(blake2s(bytes.subarray(0, 22), { key, dkLen: 17 }), 22);
   assert.deepEqual(s.open(toBase64Url(bytes)), {
     id: toBase64Url(bytes.subarray(0, 18)),
     issuedMs: 1_700_000_123_000,
