@@ -58,9 +58,35 @@ Deno.test("SessionSigner.open() rejects another key's cookies and malformed valu
   const { value } = a.mint(Date.now());
   assert.equal(b.open(value), null);
   for (
-    const v of ["", "x", value.slice(1), value + "A", value.replace(/.$/, "="), "A".repeat(52)]
+    const v of [
+      "",
+      "x",
+      value.slice(1),
+      value + "A",
+      value.replace(/.$/, "="),
+      value.slice(0, 50) + "==",
+      value.slice(0, 20) + " " + value.slice(21),
+      value.slice(0, 20) + "+" + value.slice(21),
+      value.slice(0, 20) + "é" + value.slice(21),
+      "A".repeat(52),
+    ]
   ) {
     assert.equal(a.open(v), null, v);
+  }
+});
+
+Deno.test("SessionSigner.mintInto() writes the base64url of a value open() accepts, and nothing else", () => {
+  const s = new SessionSigner("a test key of some length");
+  const out = new Uint8Array(60);
+  for (let i = 0; i < 200; i++) {
+    out.fill(0x2e);
+    s.mintInto(1_700_000_123_456, out, 4);
+    assert.deepEqual([...out.subarray(0, 4), ...out.subarray(56)], new Array(8).fill(0x2e));
+    const value = new TextDecoder().decode(out.subarray(4, 56));
+    const bytes = fromBase64Url(value);
+    assert.ok(bytes !== null, value);
+    assert.equal(toBase64Url(bytes), value, "the built-in encoder writes the same");
+    assert.deepEqual(s.open(value), { id: value.slice(0, 24), issuedMs: 1_700_000_124_000 });
   }
 });
 
