@@ -163,7 +163,7 @@ export class BasicAuthenticator implements Authenticator {
       await this.#key,
       encoder.encode(`${c.user}\0${c.password}`),
     );
-    return String.fromCharCode(...new Uint8Array(mac));
+    return new Uint8Array(mac).toBase64();
   }
 }
 

@@ -8,18 +8,8 @@
 
 /** Header fields of a request, names lower-cased. */
 export class FieldList {
-  readonly names: string[];
-  readonly values: string[];
-
-  /**
-   * @param names lower-cased names, taken as they are (the parser passes arrays of exactly the
-   *   fields' size: an empty array grows to room for 16 on its first push)
-   * @param values their values, index for index
-   */
-  constructor(names: string[] = [], values: string[] = []) {
-    this.names = names;
-    this.values = values;
-  }
+  readonly names: string[] = [];
+  readonly values: string[] = [];
 
   /** Append a field (name must already be lower case). */
   add(name: string, value: string): void {

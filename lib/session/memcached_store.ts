@@ -7,7 +7,7 @@
  * ```
  *   hs:s:<id>        session record, compact JSON, expires SessionTTL after its last write
  *   hs:t:<total>     counters "req", "bytes", "1xx".."5xx" (incr; never expire)
- *   hs:r:<hash>      requests for one resource (incr); <hash> = 64-bit FNV-1a of its name
+ *   hs:r:<hash>      requests for one resource (incr); <hash> = 64-bit FNV-1a of its name (UTF-8)
  *   hs:l:<hash>      "<epoch ms> <client>" of the last request for it
  *   hs:idx           resource names, one per line (append): memcached cannot list keys
  * ```
@@ -19,6 +19,7 @@
  */
 
 import memjs from "memjs";
+import { fnv1a64Hex } from "../util/fnv.ts";
 import {
   type CounterBatch,
   type CounterStore,
@@ -44,6 +45,7 @@ const UINT32_MAX = 0xffffffff;
 /** memcached reads an expiry above 30 days as an absolute Unix time. */
 const MAX_RELATIVE_EXPIRY_S = 30 * 24 * 60 * 60;
 const TOTAL_KEYS = ["req", "bytes", ...STATUS_CLASSES].map((k) => `${PREFIX}t:${k}`);
+const utf8 = new TextEncoder();
 
 /** The part of memjs's Client we use (memjs ships no types). */
 interface MemjsClient {
@@ -241,16 +243,11 @@ export function parseDecimal(b: Uint8Array, start: number, end: number): number 
 }
 
 /**
- * 64-bit FNV-1a of a name's UTF-16 code units as 16 hex digits (two 32-bit lanes with
- * different offset bases), so any resource name makes a short, safe memcached key.
+ * 64-bit FNV-1a of a name's UTF-8 bytes as 16 hex digits, so any resource name makes a short,
+ * safe memcached key.
+ * @example
+ * resourceHash("foobar"); // "85944171f73967e8"
  */
 export function resourceHash(name: string): string {
-  let a = 0x811c9dc5;
-  let b = 0xcbf29ce4;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+  return fnv1a64Hex(utf8.encode(name));
 }

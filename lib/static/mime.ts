@@ -86,8 +86,7 @@ const PASSIVE_TYPES: ReadonlySet<string> = new Set([
  * @example newUploadName("image/png") // "m3x1c9k2-1f0e3d2c4b5a6978.png"
  */
 export function newUploadName(contentType: string | undefined): string {
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(8)))
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const random = crypto.getRandomValues(new Uint8Array(8)).toHex();
   const base = contentType === undefined
     ? undefined
     : contentType.split(";")[0]!.trim().toLowerCase();

@@ -15,6 +15,7 @@
 
 import type { FieldList } from "../http/headers.ts";
 import { discardBody, type ResponsePlan } from "./plan.ts";
+import { fnv1a32Utf16 } from "../util/fnv.ts";
 import { trimOldest } from "../util/map_trim.ts";
 
 /**
@@ -49,9 +50,7 @@ export const DOOR_SLOTS = 4096;
 
 /** FNV-1a over the UTF-16 code units of a key, never 0 (0 marks an empty slot). */
 function fingerprint(key: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h | 1;
+  return fnv1a32Utf16(key) | 1;
 }
 
 /** Fraction of the lifetime after which a used entry is planned again in the background. */
