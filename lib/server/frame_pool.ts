@@ -1,9 +1,8 @@
 /**
  * Reusable response frames for small bodies held in memory: a frame is a buffer with room for
  * the head in front and the body already copied behind it, so a hot file is answered with one
- * write of one existing buffer, with no allocation or body copy per request. Measured on this
- * machine with a raw Deno loop sending 64 KiB: one preallocated buffer 74k req/s, a fresh
- * head+body buffer per response 43k, head and body as two writes 36k.
+ * write of one existing buffer, with no allocation or body copy per request (a 64 KiB file served
+ * ~1.7x faster than from a fresh buffer per response: docs/PERFORMANCE.md).
  *
  * A frame is lent to one response at a time (its head region is rewritten per response) and
  * returned when the write has completed. Frames are made only for a body asked for twice (a
@@ -17,8 +16,7 @@ export const HEAD_ROOM = 2048;
 
 /**
  * Frames a body may have at once (roughly the connections sending it concurrently; a frame is
- * lent until its write completes). 32 was too few: with 50 clients on one 64 KiB file, responses
- * beyond it built a fresh 66 KiB buffer each, 38k req/s instead of 55k in one isolate.
+ * lent until its write completes). 32 was too few for 50 clients on one file.
  */
 export const MAX_FRAMES_PER_BODY = 256;
 
