@@ -82,27 +82,30 @@ export async function planFile(
   if (rep.onTheFly) return gzipPlan(req, rep, fields, f.at);
   const plan = await withDigest(ctx, rangedPlan(ctx, req, rep, fields, v, f.at), rep, f.at);
   if (req.method === "HEAD") return withoutBody(plan);
-  return await inlineSmall(plan, rep, f.at, ctx.options.inlineMaxBytes ?? 0);
+  return await inlineSmall(ctx, req, { plan, rep, at: f.at });
 }
 
 /**
  * A small file, a slice of it or a multipart set of its ranges is sent from memory: no
  * open/read/close per request once the bytes are cached, and one buffer for the whole body.
- * Falls back to reading the file when it changed size under us.
+ * A file that is no longer a regular file inside the root is 403 at once; other failures fall
+ * back to reading the file, whose error the writer reports (404, or 503 when it changed).
  */
 async function inlineSmall(
-  plan: ResponsePlan,
-  rep: Representation,
-  at: Root,
-  max: number,
+  ctx: StaticContext,
+  req: StaticRequest,
+  p: { readonly plan: ResponsePlan; readonly rep: Representation; readonly at: Root },
 ): Promise<ResponsePlan> {
+  const { plan, rep, at } = p;
   const body = plan.body;
+  const max = ctx.options.inlineMaxBytes ?? 0;
   if ((body.kind !== "file" && body.kind !== "multipart") || rep.info.size > max) return plan;
   let data: Uint8Array;
   try {
-    data = await at.fs.readFile(body.path);
-  } catch {
-    return plan; // the stream path reports the error
+    data = await at.fs.readFile(body.path, versionOf(rep));
+  } catch (e) {
+    if (e instanceof FsError && e.kind === "denied") return ctx.fsError(req, e, body.path);
+    return plan; // the writer opens the file and reports the error
   }
   if (data.length !== rep.info.size) return plan;
   if (body.kind === "multipart") {
@@ -131,7 +134,7 @@ export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Arr
 
 /** The version the plan's Content-Length and validators describe. */
 function versionOf(rep: Representation): FileVersion {
-  return { size: rep.info.size, mtimeMs: rep.info.mtimeMs };
+  return { size: rep.info.size, mtimeMs: rep.info.mtimeMs, ino: rep.info.ino };
 }
 
 /** 304 keeps only the fields RFC 9110 §15.4.5 lists, and never has a body. */
