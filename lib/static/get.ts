@@ -1,7 +1,8 @@
 /**
  * GET and HEAD (and POST to a file, answered like GET): locate the file, choose its
  * representation, then the stages in nginx order: not-modified (304/412), range
- * (206/416/multipart), digest, HEAD drops the body. Folders get index.html, a listing or 403.
+ * (206/416/multipart), digest, HEAD drops the body. Folders get index.html, a listing or 403
+ * (listing Off, and always for upload folders: their names are not for every visitor).
  * @module
  */
 
@@ -19,6 +20,7 @@ import { gzipStream } from "./compress.ts";
 import { digestFields } from "./digest.ts";
 import { type FileInfo, FsError } from "./fs_port.ts";
 import { type MultipartPlan, newBoundary, planMultipart } from "./multipart.ts";
+import { canUpload } from "./options.ts";
 import { type FileVersion, NO_BODY, type ResponsePlan, withoutBody } from "./plan.ts";
 import { contentRange, parseRange } from "./range.ts";
 import {
@@ -264,10 +266,11 @@ async function planDirectory(
   } catch (e) {
     if (!(e instanceof FsError && e.kind === "not-found")) return ctx.fsError(req, e, index);
   }
-  if (!ctx.options.directoryListing) {
-    return ctx.error(req, 403, {
-      note: { level: "info", message: `directory index forbidden: ${d.local}` },
-    });
+  // Upload folders are never listed: what others uploaded is not for every visitor to see.
+  const uploads = canUpload(ctx.policy, t.path);
+  if (!ctx.options.directoryListing || uploads) {
+    const why = uploads ? "upload folders are never listed" : "directory index forbidden";
+    return ctx.error(req, 403, { note: { level: "info", message: `${why}: ${d.local}` } });
   }
   return await planListing(ctx, req, t, d);
 }
