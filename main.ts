@@ -4,11 +4,12 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
 import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
+import { isUnder, ownFiles } from "./lib/config/own_files.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
 import type { ErrorRecord } from "./lib/log/error_log.ts";
 import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
@@ -89,6 +90,25 @@ function checkFolder(
   throw new ConfigError(detail, { file, line, key });
 }
 
+/**
+ * A warning for each of the server's own files (secrets, logs, http.conf) under DocumentRoot:
+ * the server never serves them, but they do not belong there.
+ */
+function ownFilesInRoot(config: Config): string[] {
+  const real = (p: string): string => {
+    try {
+      return Deno.realPathSync(p);
+    } catch {
+      return dirname(p) === p ? p : join(real(dirname(p)), basename(p)); // not created yet
+    }
+  };
+  const root = real(config.documentRoot);
+  return ownFiles(config).filter((f) => isUnder(real(f.path), root)).map((f) =>
+    `${f.key} "${f.path}" lies under DocumentRoot "${config.documentRoot}": it is never ` +
+    "served, but keep it outside the document root"
+  );
+}
+
 function lineOf(text: string, key: string): number | null {
   const lines = text.split("\n");
   const i = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
@@ -166,8 +186,14 @@ async function openLogs(config: Config, text: string): Promise<LogWriter> {
   }
 }
 
-async function run(config: Config, text: string, session: SessionKey): Promise<number> {
+async function run(
+  config: Config,
+  text: string,
+  session: SessionKey,
+  misplaced: readonly string[],
+): Promise<number> {
   const logs = await openLogs(config, text);
+  for (const m of misplaced) logs.error(mainRecord("warn", m));
   const templates = Object.fromEntries(
     loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
   );
@@ -281,7 +307,7 @@ function uploadSweeper(config: Config, note: (message: string) => void) {
     if (folders.length === 0 || running) return;
     running = true;
     try {
-      const removed = await sweepOrphanUploads(folders, olderThanMs);
+      const removed = await sweepOrphanUploads({ root: config.documentRoot, folders, olderThanMs });
       if (removed.length > 0) {
         note(
           `removed ${removed.length} unfinished upload file(s) left by an earlier crash, e.g. ` +
@@ -342,12 +368,14 @@ async function main(): Promise<number> {
     return 1;
   }
   const { config, text } = loaded;
+  const misplaced = ownFilesInRoot(config);
+  for (const m of misplaced) err(`${SERVER_NAME}: [warn] ${m}`);
   if (args.checkConfig) {
     out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
     return 0;
   }
   try {
-    return await run(config, text, session);
+    return await run(config, text, session, misplaced);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;

@@ -150,7 +150,16 @@ Deno.test("the compile task includes the worker entry and the permissions the se
   const compile = tasks["compile"]!;
   assert.ok(compile.includes("--include lib/server/worker_main.ts"));
   assert.ok(compile.includes("--unstable-net"));
-  for (const p of ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys"]) {
+  for (
+    const p of [
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-ffi",
+    ]
+  ) {
     assert.ok(compile.includes(p), p);
     assert.ok(tasks["start"]!.includes(p), p);
   }

@@ -12,6 +12,7 @@ import {
 } from "../auth/basic_auth.ts";
 import { parsePasswordFile } from "../auth/password_file.ts";
 import type { Config } from "../config/config.ts";
+import { ownFiles } from "../config/own_files.ts";
 import { buildErrorPages, type ErrorPageSet } from "../pages/error_pages.ts";
 import { DenoFileSystem } from "../static/deno_fs.ts";
 import { CachedFileSystem } from "../static/file_cache.ts";
@@ -46,7 +47,8 @@ export function buildSite(
   const root = Deno.realPathSync(config.documentRoot);
   const pages = buildErrorPages(new Map(Object.entries(templates).map(([k, v]) => [Number(k), v])));
   const assets = Deno.realPathSync(config.errorPages);
-  const chunk = { chunkSize: config.readChunkSize };
+  // The server's own files (keys, passwords, logs, http.conf) are never served nor written.
+  const chunk = { chunkSize: config.readChunkSize, ownFiles: ownFiles(config).map((f) => f.path) };
   // The memo and the file cache each trust what they hold for half of FileCacheRevalidate, so
   // a memoized plan built from a stat that was already cached is never older than the interval.
   const memo = new ResponseMemo({

@@ -149,6 +149,7 @@ export class StaticContext {
     const status = FS_ERROR_STATUS[kind];
     const level = status === 500 ? "crit" : status === 403 ? "error" : "info";
     const why = e instanceof Error ? e.message : String(e);
-    return this.error(req, status, { note: { level, message: `${path}: ${why}` } });
+    const message = why.includes(path) ? why : `${path}: ${why}`;
+    return this.error(req, status, { note: { level, message } });
   }
 }

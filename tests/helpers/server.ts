@@ -82,6 +82,7 @@ export const RUN_FLAGS = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 /** Start the server and wait (up to 20 s) for its listening line. */
