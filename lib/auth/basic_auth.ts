@@ -65,11 +65,15 @@ const encoder = new TextEncoder();
  */
 export function parseBasicCredentials(value: string | undefined): Credentials | "missing" | null {
   if (value === undefined) return "missing";
-  const v = value.trim();
-  const sp = v.indexOf(" ");
-  const scheme = sp < 0 ? v : v.slice(0, sp);
+  // The parser removed the value's leading and trailing OWS; `credentials = auth-scheme
+  // [ 1*SP token68 ]` (RFC 9110 §11.4) allows only SP between the parts. No trim(): it would
+  // also strip NBSP (0xA0).
+  const sp = value.indexOf(" ");
+  const scheme = sp < 0 ? value : value.slice(0, sp);
   if (scheme.toLowerCase() !== "basic") return "missing";
-  const token = v.slice(sp + 1).trimStart();
+  let at = sp + 1;
+  while (at < value.length && value.charCodeAt(at) === 0x20) at++;
+  const token = value.slice(at);
   if (sp < 0 || !TOKEN68_RE.test(token)) return null;
   const bytes = decodeBase64(token);
   if (bytes === null) return null;

@@ -38,8 +38,13 @@ Deno.test("parseBasicCredentials() says missing for no field or another scheme, 
     "Basic " + btoa("a:\x01"), // control character
     "Basic " + btoa("\xff:x"), // not UTF-8
     "Basic YTpi YTpi",
+    "Basic YTpi\xa0", // NBSP is not whitespace in HTTP (RFC 9110 §5.6.3)
+    "Basic \xa0YTpi",
   ];
-  for (const b of bad) assert.equal(parseBasicCredentials(b), null, b);
+  for (const b of bad) assert.equal(parseBasicCredentials(b), null, JSON.stringify(b));
+  assert.equal(parseBasicCredentials("\xa0Basic YTpi"), "missing");
+  assert.equal(parseBasicCredentials("Basic\tYTpi"), "missing");
+  assert.equal(parseBasicCredentials("Basic\xa0 YTpi"), "missing");
 });
 
 Deno.test("BasicAuthenticator.check() accepts good credentials and caches the success", async () => {

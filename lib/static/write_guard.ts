@@ -16,6 +16,7 @@
  */
 
 import { BASIC_CHALLENGE } from "../auth/basic_auth.ts";
+import { trimOws } from "../http/chars.ts";
 import type { StaticContext, StaticRequest } from "./context.ts";
 import { canWrite } from "./options.ts";
 import type { ResponsePlan } from "./plan.ts";
@@ -77,7 +78,7 @@ export function checkBody(ctx: StaticContext, req: StaticRequest): ResponsePlan 
     return ctx.error(req, 400, { message: "Partial PUT with Content-Range is not supported" });
   }
   const coding = h.combined("content-encoding");
-  if (coding !== undefined && coding.trim().toLowerCase() !== "identity") {
+  if (coding !== undefined && trimOws(coding).toLowerCase() !== "identity") {
     return ctx.error(req, 415, {
       message: "Send the body without a content coding",
       fields: [["Accept-Encoding", "identity"]],
