@@ -257,10 +257,16 @@ Deno.test("SIGINT also stops the server with exit 0 after finishing an in-flight
 
 Deno.test("server answers 503 with Retry-After beyond MaxSimultaneousConnections", async () => {
   await withServer(async (s) => {
+    // Connections busy with a request (a body still to come): a full server closes one that
+    // waits for a head instead of refusing (tests/admission_test.ts), but never one of these.
     const held = [
       await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
       await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
     ];
+    const busy = new TextEncoder().encode(
+      "PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n",
+    );
+    for (const c of held) await c.write(busy);
     await new Promise((r) => setTimeout(r, 100));
     const r = await rawExchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assertEquals(statusOf(r), 503);
