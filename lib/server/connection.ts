@@ -378,6 +378,7 @@ export class Connection implements InputBuffer, Slotted {
       body,
       streamable: head.versionMinor >= 1,
       peer: this.#peer,
+      clientIp: this.#peer.ip,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(

@@ -16,7 +16,9 @@ export class RawClient {
   private constructor(socket: net.Socket) {
     this.#socket = socket;
     socket.on("data", (b: Uint8Array) => {
-      for (const c of b) this.#data += String.fromCharCode(c);
+      for (let i = 0; i < b.length; i += 4096) {
+        this.#data += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 4096)));
+      }
       this.#wake();
     });
     const end = () => {
