@@ -1,8 +1,8 @@
 /**
  * Black-box test: no response tells a client how the server is built or where it lives. Every
  * error kind is forced through the real server (parser 400s, 404, 403, 405, 408, 409, 411,
- * 412, 413, 414, 415, 416, 417, 429, 431, a 500 from a write the file system refuses, disk
- * full, 501, 503 over capacity, 505), and no status line, header or body may contain a stack
+ * 412, 413, 414, 415, 416, 417, 429, 431, 500 from a file that cannot be read and from a write
+ * the file system refuses, disk full, 501, 503 over capacity, 505), and no status line, header or body may contain a stack
  * frame, an error message of the runtime, the document root, the config path, the Deno, V8 or
  * TypeScript version, or our version (ServerTokens Prod).
  *
@@ -75,6 +75,7 @@ function cases(): Array<[string, number | number[], string]> {
     ["expectation", 417, req("GET / HTTP/1.1", "Expect: tea\r\n")],
     ["header too large", 431, req("GET / HTTP/1.1", `X: ${"a".repeat(17000)}\r\n`)],
     ["too many fields", 431, req("GET / HTTP/1.1", "X: 1\r\n".repeat(101))],
+    ["a file that cannot be read", 500, req("GET /unreadable.bin HTTP/1.1")],
     [
       "read-only file system",
       500,
@@ -147,12 +148,16 @@ Deno.test("no response, whatever its error, shows a stack, a path or a version",
     wrap(root) {
       Deno.writeTextFileSync(join(root, "secret.txt"), "not for you");
       Deno.chmodSync(join(root, "secret.txt"), 0o000);
+      Deno.writeTextFileSync(join(root, "unreadable.bin"), "");
       Deno.mkdirSync(join(root, "ro"));
       Deno.mkdirSync(join(root, "full"));
       Deno.mkdirSync(join(root, "docs", "sub"), { recursive: true });
       // In a mount namespace of its own: a read-only folder and a 64 KiB one, gone with it.
+      // And a file the server cannot read, as on a failing disk: the mount command's
+      // /proc/self/mem, which no open succeeds on once that process is gone.
       const mounts = `mount -t tmpfs -o ro,size=64k tmpfs '${join(root, "ro")}' && ` +
-        `mount -t tmpfs -o size=64k tmpfs '${join(root, "full")}'`;
+        `mount -t tmpfs -o size=64k tmpfs '${join(root, "full")}' && ` +
+        `mount --bind /proc/self/mem '${join(root, "unreadable.bin")}'`;
       return ["unshare", "-m", "sh", "-c", `${mounts} && exec "$@"`, "sh"];
     },
   });
@@ -253,4 +258,5 @@ Deno.test("no response, whatever its error, shows a stack, a path or a version",
   // The error log, by contrast, has what the operator needs.
   const log = s.readLog("error.log");
   assert.match(log, /Read-only file system/);
+  assert.match(log, /unreadable\.bin/);
 });
