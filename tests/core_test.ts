@@ -268,12 +268,21 @@ Deno.test("SIGINT also stops the server with exit 0 after finishing an in-flight
 
 Deno.test("server answers 503 with Retry-After beyond MaxSimultaneousConnections", async () => {
   await withServer(async (s) => {
+    // Connections busy with a request (a body still to come): a full server closes one that
+    // waits for a head instead of refusing (tests/admission_test.ts), but never one of these.
     const held = [
       await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
       await Deno.connect({ hostname: "127.0.0.1", port: s.port }),
     ];
-    // The one worker accepts in arrival order, so a third connection is over the limit as soon
-    // as it is taken: no pause needed before it.
+    // Each held connection is sending a big file the client does not read: the server has
+    // taken its request (the first bytes came back), so it is busy, not waiting for a head.
+    Deno.writeFileSync(join(s.root, "held.bin"), new Uint8Array(8 << 20));
+    const get = new TextEncoder().encode("GET /held.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+    for (const c of held) {
+      await c.write(get);
+      const first = new Uint8Array(16);
+      assert.ok((await c.read(first)) !== null, "the response to a held connection started");
+    }
     const r = await rawExchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assertEquals(statusOf(r), 503);
     assertEquals(header(r, "Retry-After"), "1");

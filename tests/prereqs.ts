@@ -13,6 +13,7 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
   { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
+  { cmd: "unshare", pkg: "util-linux" }, // a mount namespace: read-only and full folders
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

@@ -10,6 +10,7 @@
 import { checkHead, type HeadCheck } from "../http/framing.ts";
 import { clientWantsKeepAlive, CLOSING_STATUSES } from "../http/keep_alive.ts";
 import { PARSE_ERRORS, type ParseErrorCode } from "../http/parse_errors.ts";
+import { fieldLines } from "../http/response_head.ts";
 import { type RequestHead, RequestParser } from "../http/request_parser.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import { LoopClock } from "../util/loop_clock.ts";
@@ -42,6 +43,7 @@ const spareParsers: RequestParser[] = [];
 /** The read buffer grows to this for bodies (a head is bounded by MaxHeaderBytes). */
 const MAX_BODY_BUFFER = 65536;
 const DRAIN_LIMIT = 65536; // unread body bytes we read and discard to keep a connection
+const RETRY_SOON = fieldLines([["Retry-After", "1"]]);
 
 /** Drives one connection until it closes. */
 export class Connection implements Slotted {
@@ -64,6 +66,8 @@ export class Connection implements Slotted {
   #timedOut: Promise<void> | null = null;
   /** Whether the connection stays open after the response being planned (see #keepAlive). */
   #keep = false;
+  /** When it began waiting for the current request head (see waitingSince). */
+  #waitingFrom = 0;
 
   constructor(t: Transport, peer: Peer, settings: ConnectionSettings, hooks: ConnectionHooks) {
     this.#t = t;
@@ -180,16 +184,48 @@ export class Connection implements Slotted {
   onTimeout(): void {
     const p = this.phase;
     if ((p === "head" || p === "body") && !this.#responseStarted) {
-      this.#writer.begin(null, null, 1);
-      const timer = setTimeout(() => this.close(), 1000);
-      this.#timedOut = this.#writer.send(this.#h.errorPlan(408, "GET"), false).catch(() => {})
-        .finally(() => {
-          clearTimeout(timer);
-          this.close();
-        });
+      this.#lastWords(this.#h.errorPlan(408, "GET"));
       return;
     }
     this.close();
+  }
+
+  /**
+   * Epoch ms since when it has waited for a request head (accepted, or its last response
+   * written), or null when it is doing anything else: admission.ts gives the slot of the one
+   * waiting longest to a new client when the worker is full.
+   */
+  get waitingSince(): number | null {
+    return (this.phase === "idle" || this.phase === "head") && this.#timedOut === null
+      ? this.#waitingFrom
+      : null;
+  }
+
+  /**
+   * Give way to a new client (the worker is full; admission.ts chose this connection): one
+   * between requests is closed, as KeepAliveTimeout would close it; one partway through a head
+   * gets 503 with Retry-After first, as a slow head gets 408.
+   */
+  evict(): void {
+    if (this.phase === "head") {
+      const plan = this.#h.errorPlan(503, "GET");
+      this.#lastWords({ ...plan, extra: RETRY_SOON });
+    } else {
+      this.close();
+    }
+  }
+
+  /**
+   * Send a final error response without waiting for the rest of the request, then close (a
+   * second at most, however slowly the client reads); nothing that arrives meanwhile is answered.
+   */
+  #lastWords(plan: ResponsePlan): void {
+    this.#writer.begin(null, null, 1);
+    const timer = setTimeout(() => this.close(), 1000);
+    this.#timedOut = this.#writer.send(plan, false).catch(() => {}).finally(() => {
+      clearTimeout(timer);
+      this.close();
+    });
   }
 
   /** True while waiting for a new request with nothing buffered (safe to close on shutdown). */
@@ -203,7 +239,8 @@ export class Connection implements Slotted {
     this.#in.rewind();
     this.phase = "idle";
     const first = this.#requests === 0;
-    this.deadline = this.#clock.now() + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
+    this.#waitingFrom = this.#clock.now();
+    this.deadline = this.#waitingFrom + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
   }
 
   /**
@@ -258,6 +295,7 @@ export class Connection implements Slotted {
       body,
       streamable: head.versionMinor >= 1,
       peer: this.#peer,
+      clientIp: this.#peer.ip,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(

@@ -47,6 +47,11 @@ export class SlotList<T extends Slotted> {
     return true;
   }
 
+  /** The items now, not copied: read them at once, and add or delete none meanwhile. */
+  view(): readonly T[] {
+    return this.#items;
+  }
+
   /** The items now, as a copy: callers may delete items while going through it. */
   snapshot(): T[] {
     return this.#items.slice();

@@ -12,7 +12,12 @@
  * @module
  */
 
-import type { CounterBatch, CounterStore, CounterTotals } from "./counters.ts";
+import {
+  type CounterBatch,
+  type CounterStore,
+  type CounterTotals,
+  PartlyCounted,
+} from "./counters.ts";
 import type { Lookup, SessionBackend, SessionStore, SessionUpdate } from "./session.ts";
 
 /** A shared store that can be probed and closed (MemcachedStore). */
@@ -177,10 +182,10 @@ export class ResilientStore implements SessionBackend {
       return await bounded(p.addCounts(batch), this.#bgMs, this.#timers);
     } catch (e) {
       this.#fail(e);
-      // A store that refused or dropped the connection applied nothing it did not answer (or
-      // died and lost everything): offer the batch again. One that only failed to answer in
-      // time may still apply it: do not.
-      return e instanceof TimeoutError ? NO_TOTALS : null;
+      // A store that could not be reached applied nothing: offer the batch again. One that
+      // failed to answer in time, or failed once the batch was sent, may have applied part of
+      // it: do not.
+      return e instanceof TimeoutError || e instanceof PartlyCounted ? NO_TOTALS : null;
     }
   }
 

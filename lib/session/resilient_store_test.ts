@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CounterBatch, CounterTotals } from "./counters.ts";
+import { type CounterBatch, type CounterTotals, PartlyCounted } from "./counters.ts";
 import { MemoryStore } from "./memory_store.ts";
 import {
   bounded,
@@ -11,7 +11,7 @@ import {
 } from "./resilient_store.ts";
 import type { SessionRecord, SessionUpdate } from "./session.ts";
 
-type Mode = "ok" | "fail" | "hang";
+type Mode = "ok" | "fail" | "hang" | "partly";
 
 /** A shared store whose answers the test controls. */
 class FakeShared implements SharedStore {
@@ -26,6 +26,11 @@ class FakeShared implements SharedStore {
     this.calls++;
     if (this.mode === "fail") return Promise.reject(new Error("connect ECONNREFUSED"));
     if (this.mode === "hang") return new Promise<T>(() => {});
+    if (this.mode === "partly") {
+      return f().then(() =>
+        Promise.reject(new PartlyCounted("socket timed out waiting on response."))
+      );
+    }
     return f();
   }
   ping(): Promise<void> {
@@ -276,4 +281,14 @@ Deno.test("ResilientStore: a counter batch that got no answer in time is not off
   refused.primary.mode = "fail"; // refused: nothing applied, so it is offered again
   assert.equal(await refused.store.addCounts(BATCH), null);
   refused.store.close();
+});
+
+Deno.test("ResilientStore: a counter batch that failed part way (PartlyCounted) is not offered again", async () => {
+  const { primary, store } = await started("ok");
+  assert.equal(store.status.state, "up");
+  primary.mode = "partly"; // e.g. memjs's own timeout after some increments were answered
+  const t = await store.addCounts(BATCH);
+  assert.notEqual(t, null, "null would make the caller send the batch again");
+  assert.equal(store.status.state, "down");
+  store.close();
 });

@@ -34,6 +34,11 @@ export interface StaticRequest {
    * compression. Default true.
    */
   readonly streamable?: boolean;
+  /**
+   * The client's address, for per-client limits (password checks): the connection's peer, or
+   * the address a proxy vouches for. Default "" (all unknown clients share one allowance).
+   */
+  readonly clientIp?: string;
 }
 
 /** Settings the responder uses (a slice of Config). */

@@ -28,6 +28,12 @@ export interface ServerOptions {
    * as when started by hand; `proc` is then script's process, the server its only child.
    */
   readonly terminal?: boolean;
+  /**
+   * Called with the document root once the site is copied, before the server starts; returns
+   * a command that runs the server given as its trailing arguments (and execs it, so signals
+   * reach it), e.g. `unshare -m` mounting a read-only folder into the root.
+   */
+  readonly wrap?: (root: string) => readonly string[];
 }
 
 /** A running server. */
@@ -116,7 +122,7 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   const [cmd, ...args] = o.terminal
     ? ["script", "-qec", `exec ${quoted}`, "/dev/null"]
     : o.maxOpenFiles === undefined
-    ? run
+    ? [...(o.wrap?.(root) ?? []), ...run]
     : ["sh", "-c", `ulimit -n ${o.maxOpenFiles} && exec "$@"`, "sh", ...run];
   const proc = new Deno.Command(cmd!, {
     args,
