@@ -94,6 +94,9 @@ function conf(mc: { port: number } | null, extra: Record<string, string> = {}) {
       SessionKey: KEY,
       ServerStatus: "On",
       ServerStatusAllow: "127.0.0.1 ::1",
+      // These tests are about the session mechanism, on any file; the default scope (html) is
+      // tested in core_test.ts.
+      SessionCookieScope: "all",
       ...extra,
     },
   };

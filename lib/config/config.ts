@@ -253,6 +253,10 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     fileCacheBytes: D.DEFAULT_FILE_CACHE_BYTES,
     fileCacheMaxFile: D.DEFAULT_FILE_CACHE_MAX_FILE,
     fileCacheRevalidateMs: D.DEFAULT_FILE_CACHE_REVALIDATE_MS,
+    sessionCookieScope: D.DEFAULT_SESSION_COOKIE_SCOPE,
+    proxyProtocol: D.DEFAULT_PROXY_PROTOCOL,
+    trustedProxies: [...D.DEFAULT_TRUSTED_PROXIES],
+    forwardedHeader: D.DEFAULT_FORWARDED_HEADER,
   };
 }
 

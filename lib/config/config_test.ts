@@ -87,6 +87,10 @@ Deno.test("defaultConfig() holds every documented default", () => {
     fileCacheBytes: 64 * 1024 * 1024,
     fileCacheMaxFile: 256 * 1024,
     fileCacheRevalidateMs: 1000,
+    sessionCookieScope: "html",
+    proxyProtocol: false,
+    trustedProxies: [],
+    forwardedHeader: "x-forwarded-for",
   });
 });
 
@@ -188,6 +192,15 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["FileCacheSize", "0", "fileCacheBytes", 0],
   ["FileCacheMaxFileSize", "1m", "fileCacheMaxFile", 1024 * 1024],
   ["FileCacheRevalidate", "0", "fileCacheRevalidateMs", 0],
+  ["SessionCookieScope", "HTML", "sessionCookieScope", "html"],
+  ["SessionCookieScope", "all", "sessionCookieScope", "all"],
+  ["SessionCookieScope", "/app/, /account", "sessionCookieScope", ["/app/", "/account"]],
+  ["ProxyProtocol", "On", "proxyProtocol", true],
+  ["TrustedProxies", "10.0.0.0/8 ::1", "trustedProxies", ["10.0.0.0/8", "::1"]],
+  ["TrustedProxies", "", "trustedProxies", []],
+  ["ForwardedHeader", "Forwarded", "forwardedHeader", "forwarded"],
+  ["ForwardedHeader", "X-Forwarded-For", "forwardedHeader", "x-forwarded-for"],
+  ["ForwardedHeader", "off", "forwardedHeader", "off"],
 ];
 
 Deno.test("parseConfig() reads every key's value", () => {
@@ -279,6 +292,12 @@ const BAD: [string, string][] = [
   ["FileCacheSize", "65g"],
   ["FileCacheMaxFileSize", "2g"],
   ["FileCacheRevalidate", "2h"],
+  ["SessionCookieScope", "images"],
+  ["SessionCookieScope", "/app/ ../x"],
+  ["ProxyProtocol", "v2"],
+  ["TrustedProxies", "haproxy.local"],
+  ["TrustedProxies", "10.0.0.0/40"],
+  ["ForwardedHeader", "X-Real-IP"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {
