@@ -20,6 +20,7 @@ import type { Slotted } from "./slot_list.ts";
 import type { Transport } from "./transport.ts";
 
 import type { ConnectionSettings } from "./connection_settings.ts";
+import { ProxyHeaderParser } from "./proxy_protocol.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 
 export type { Handler, Peer, ServerRequest } from "./request.ts";
@@ -51,7 +52,8 @@ export class Connection implements Slotted {
   deadline = Infinity;
   phase: Phase = "idle";
   readonly #t: Transport;
-  readonly #peer: Peer;
+  /** The client: the socket's peer, or the address a PROXY protocol header gave. */
+  #peer: Peer;
   readonly #s: ConnectionSettings;
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
@@ -108,6 +110,7 @@ export class Connection implements Slotted {
     const w = this.#writer;
     try {
       this.#beginHead();
+      if (this.#s.proxyProtocol !== null && !(await this.#proxyHeader())) return;
       for (;;) {
         if (this.#timedOut !== null) break;
         const r = this.#bufferedHead();
@@ -197,6 +200,38 @@ export class Connection implements Slotted {
     return this.phase === "idle" && this.#in.empty;
   }
 
+  /**
+   * ProxyProtocol On: read the PROXY header the balancer sends first (within HeaderTimeout, as
+   * the request head that follows), and take the client's address from it. False when the
+   * connection must close: no valid header, or a peer that TrustedProxies does not list.
+   */
+  async #proxyHeader(): Promise<boolean> {
+    const trusted = this.#s.clients;
+    if (trusted !== null && !trusted.trusts(this.#peer.ip)) {
+      this.#h.error("debug", "PROXY protocol: the peer is not in TrustedProxies", this.#peer);
+      return false;
+    }
+    const p = new ProxyHeaderParser(this.#s.proxyProtocol!.maxV2Bytes);
+    const inp = this.#in;
+    for (;;) {
+      if (inp.start < inp.end) {
+        const r = p.feed(inp.buf.subarray(inp.start, inp.end));
+        if (r.kind === "error") {
+          this.#h.error("debug", `PROXY protocol: ${r.reason}`, this.#peer);
+          return false;
+        }
+        if (r.kind === "done") {
+          inp.start += r.consumed;
+          if (r.source !== null) this.#writer.peer = this.#peer = r.source;
+          return true;
+        }
+        inp.start = inp.end; // the parser keeps what it still needs
+      }
+      if (inp.end === inp.buf.length) inp.makeRoom();
+      if (!inp.received(await inp.read())) return false;
+    }
+  }
+
   /** Get ready for the next request head. */
   #beginHead(): void {
     this.#parser.reset();
@@ -257,7 +292,10 @@ export class Connection implements Slotted {
       headers: head.headers,
       body,
       streamable: head.versionMinor >= 1,
-      peer: this.#peer,
+      // Behind trusted proxies, the client they name (client_address.ts).
+      peer: this.#s.clients === null
+        ? this.#peer
+        : this.#s.clients.resolve(this.#peer, head.headers),
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(
@@ -332,7 +370,7 @@ export class Connection implements Slotted {
     this.#h.error(
       "crit",
       `handler failed for ${req.method} ${req.target}: ${describe(e)}`,
-      this.#peer,
+      req.peer,
     );
     return this.#h.errorPlan(500, req.method);
   }
