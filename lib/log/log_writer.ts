@@ -27,8 +27,12 @@ function toStderr(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
 }
 
-/** Error-log records at or above this level are also copied to stderr (for journald). */
-export const STDERR_LEVEL: LogLevel = "crit";
+/**
+ * Error-log records at or above this level are also copied to stderr: under systemd, what
+ * `systemctl status` and the journal show ("memcached unreachable", "random session key"). A
+ * worker's copies are bounded per batch (stderr_copy.ts).
+ */
+export const STDERR_LEVEL: LogLevel = "warn";
 
 const TAPE_METHOD = {
   debug: "debug",
