@@ -15,6 +15,7 @@ import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
+import { checkConfig } from "./lib/server/preflight.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
 import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
@@ -342,10 +343,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const { config, text } = loaded;
-  if (args.checkConfig) {
-    out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
-    return 0;
-  }
+  if (args.checkConfig) return await checkConfig(config, text, { out, err }, SERVER_NAME);
   try {
     return await run(config, text, session);
   } catch (e) {

@@ -84,6 +84,7 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/listener.ts",
     "server/site.ts",
     "server/worker_main.ts",
+    "server/preflight.ts", // --check-config: stats, lists and reads what start-up will use
   ]);
   const io =
     /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;
