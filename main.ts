@@ -322,10 +322,14 @@ async function main(): Promise<number> {
   if (args.help) return out(HELP_TEXT), 0;
   if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
   if (args.hashPassword !== undefined) {
-    // --hash-password USER: password on stdin (no echo needed), PasswordFile line on stdout.
+    // --hash-password USER: the password typed twice with echo off on a terminal, else read
+    // from standard input; the PasswordFile line on stdout.
     const { passwordFromInput, passwordLine } = await import("./lib/auth/password_file.ts");
+    const { passwordFromTerminal } = await import("./lib/auth/password_prompt.ts");
     try {
-      const input = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+      const input = Deno.stdin.isTerminal()
+        ? await passwordFromTerminal(args.hashPassword)
+        : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
       out(await passwordLine(args.hashPassword, passwordFromInput(input)));
       return 0;
     } catch (e) {
