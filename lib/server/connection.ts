@@ -183,7 +183,9 @@ export class Connection implements Slotted {
   onTimeout(): void {
     const p = this.phase;
     if ((p === "head" || p === "body") && !this.#responseStarted) {
-      this.#writer.begin(null, null, 1);
+      // A head cut short is logged with what arrived of its request line (the access log's
+      // reader sees what timed out); a body's request was logged with its own line.
+      this.#writer.begin(null, p === "head" ? this.#in.firstLine() : null, 1);
       const timer = setTimeout(() => this.close(), 1000);
       this.#timedOut = this.#writer.send(this.#h.errorPlan(408, "GET"), false).catch(() => {})
         .finally(() => {
