@@ -87,10 +87,10 @@ Deno.test("summary() lists requests, errors by kind, statuses and percentiles", 
     s,
     /^stress http:\/\/127\.0\.0\.1:1: 2 clients, 2\.0 s, GET\/HEAD\/POST of 1 path\(s\)$/m,
   );
-  assert.match(s, /^requests  3 \(1\.5\/s\)$/m);
-  assert.match(s, /^errors    1 \(timeout: 1\)$/m);
-  assert.match(s, /^statuses  200: 2$/m);
-  assert.match(s, /^latency   p50 \d+us .* max 1\.5ms$/m);
+  assert.match(s, /^requests {2}3 \(1\.5\/s\)$/m);
+  assert.match(s, /^errors {4}1 \(timeout: 1\)$/m);
+  assert.match(s, /^statuses {2}200: 2$/m);
+  assert.match(s, /^latency {3}p50 \d+us .* max 1\.5ms$/m);
   assert.deepEqual([formatUs(850), formatUs(12_340), formatUs(1_200_000)], [
     "850us",
     "12.3ms",
