@@ -225,6 +225,7 @@ backend xff
         }
         // Behind option forwardfor: haproxy appends the real client; the right-most untrusted wins.
         assert.equal((await curlFrom("127.0.0.7", `${xffUrl}/server-status?xff`)).status, 200);
+        assert.equal((await curlFrom("127.0.0.7", `${xffUrl}/missing-xff`)).status, 404);
         assert.equal(
           (await curlFrom("127.0.0.8", `${xffUrl}/server-status?spoof`, {
             "X-Forwarded-For": "127.0.0.7",
@@ -244,6 +245,8 @@ backend xff
         );
         const cLog = logLines(c, "access.log");
         assert.ok(cLog.some((l) => l.startsWith("127.0.0.7 ") && l.includes("?xff ")));
+        // The 404's error.log line names the client too (no port: the header gives none).
+        assert.match(c.readLog("error.log"), /\[client 127\.0\.0\.7:0\] .*missing-xff/);
         assert.ok(cLog.some((l) => l.startsWith("127.0.0.8 ") && l.includes("?spoof ")));
         assert.ok(cLog.some((l) => l.startsWith("127.0.0.1 ") && l.includes("?direct ")));
         for (const s of [a, b]) {
