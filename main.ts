@@ -16,6 +16,7 @@ import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
+import { checkConfig } from "./lib/server/preflight.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
 import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
@@ -347,10 +348,14 @@ async function main(): Promise<number> {
   if (args.help) return out(HELP_TEXT), 0;
   if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
   if (args.hashPassword !== undefined) {
-    // --hash-password USER: password on stdin (no echo needed), PasswordFile line on stdout.
+    // --hash-password USER: the password typed twice with echo off on a terminal, else read
+    // from standard input; the PasswordFile line on stdout.
     const { passwordFromInput, passwordLine } = await import("./lib/auth/password_file.ts");
+    const { passwordFromTerminal } = await import("./lib/auth/password_prompt.ts");
     try {
-      const input = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+      const input = Deno.stdin.isTerminal()
+        ? await passwordFromTerminal(args.hashPassword)
+        : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
       out(await passwordLine(args.hashPassword, passwordFromInput(input)));
       return 0;
     } catch (e) {
@@ -370,10 +375,7 @@ async function main(): Promise<number> {
   const { config, text } = loaded;
   const misplaced = ownFilesInRoot(config);
   for (const m of misplaced) err(`${SERVER_NAME}: [warn] ${m}`);
-  if (args.checkConfig) {
-    out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
-    return 0;
-  }
+  if (args.checkConfig) return await checkConfig(config, text, { out, err }, SERVER_NAME);
   try {
     return await run(config, text, session, misplaced);
   } catch (e) {

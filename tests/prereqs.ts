@@ -1,7 +1,8 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
- * systemd-analyze to verify the unit file). On a fresh Debian machine, as root, missing ones are
+ * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
+ * use with it; chattr for files even root cannot write). On a fresh Debian machine, as root, missing ones are
  * installed with apt-get; otherwise the suite stops here with the command to run.
  */
 
@@ -14,6 +15,10 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
   { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
   { cmd: "unshare", pkg: "util-linux" }, // a mount namespace: read-only and full folders
+  { cmd: "haproxy", pkg: "haproxy" }, // two instances behind a load balancer, PROXY protocol
+  { cmd: "logrotate", pkg: "logrotate" }, // the shipped deploy/logrotate/httpserver, for real
+  { cmd: "goaccess", pkg: "goaccess" }, // reads our access log as COMBINED
+  { cmd: "chattr", pkg: "e2fsprogs" }, // files even root cannot write (--check-config tests)
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
