@@ -21,10 +21,14 @@ function startDev(config: string, env: Record<string, string> = {}, terminal = f
   const [cmd, ...rest] = terminal
     ? ["script", "-qec", `exec ${quoted}`, "/dev/null"]
     : [Deno.execPath(), ...args];
+  // The environment is inherited: NO_COLOR (which CI sets) only where the caller asks for it.
+  const inherited = Deno.env.toObject();
+  delete inherited.NO_COLOR;
   const proc = new Deno.Command(cmd!, {
     args: rest,
     cwd: REPO,
-    env,
+    clearEnv: true,
+    env: { ...inherited, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -169,8 +169,15 @@ Deno.test("goaccess --log-format=COMBINED reads an access log of every kind of r
     await expect(505, req("GET / HTTP/2.0"));
     // 408: a head that never ends.
     await expect(408, "GET /slow HTTP/1.1\r\nHost: a\r\n");
-    // 503: two connections hold this worker's two slots, the third is refused.
+    // 503: two connections hold this worker's two slots, each busy sending a big file the
+    // client does not read (a full server closes a connection that waits for a head instead of
+    // refusing, but never a busy one), so the third is refused.
+    Deno.writeFileSync(join(s.root, "held.bin"), new Uint8Array(8 << 20));
     const holders = [await Deno.connect({ port: s.port }), await Deno.connect({ port: s.port })];
+    for (const h of holders) {
+      await h.write(new TextEncoder().encode("GET /held.bin HTTP/1.1\r\nHost: a\r\n\r\n"));
+      assert.ok((await h.read(new Uint8Array(16))) !== null, "the held response started");
+    }
     try {
       await eventually(
         async () => (await status(s.port, req("GET / HTTP/1.1"), 1500)) === 503,

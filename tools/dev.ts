@@ -26,6 +26,7 @@ const SERVER_FLAGS = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
+  "--allow-ffi",
 ];
 /** Changes closer together than this are one change (an editor writes a file in steps). */
 const SETTLE_MS = 200;
