@@ -133,8 +133,8 @@ export const DEFAULT_SESSION_TTL_S = 30 * 60;
 export const DEFAULT_SESSION_KEY = "";
 /** `SessionKeyFile` ("" = none). */
 export const DEFAULT_SESSION_KEY_FILE = "";
-/** `SessionSecure`: add `Secure` to the session cookie. */
-export const DEFAULT_SESSION_SECURE = false;
+/** `SessionSecure`: `auto` (null): `Secure` on the session cookie exactly when TLS is on. */
+export const DEFAULT_SESSION_SECURE: boolean | null = null;
 /** `Memcached`: servers as `host:port`; none = in-process store. */
 export const DEFAULT_MEMCACHED: readonly { readonly host: string; readonly port: number }[] = [];
 /** `MemcachedTimeout`. */
@@ -155,6 +155,20 @@ export const DEFAULT_FILE_CACHE_BYTES = 64 * MIB;
 export const DEFAULT_FILE_CACHE_MAX_FILE = 256 * KIB;
 /** `FileCacheRevalidate`: how long a cached stat is trusted. */
 export const DEFAULT_FILE_CACHE_REVALIDATE_MS = SECOND_MS;
+
+// HTTPS.
+/** `TLSListen`: off. */
+export const DEFAULT_TLS_LISTEN: { readonly host: string; readonly port: number } | null = null;
+/** `TLSCertificate`, `TLSKey` ("" = none). */
+export const DEFAULT_TLS_FILE = "";
+/** `TLSReloadInterval`: how often the certificate and key files are checked for a change. */
+export const DEFAULT_TLS_RELOAD_INTERVAL_MS = MINUTE_MS;
+/** `TLSWaitForCertificate`: missing certificate files stop start-up. */
+export const DEFAULT_TLS_WAIT_FOR_CERTIFICATE = false;
+/** `RedirectToHTTPS`. */
+export const DEFAULT_REDIRECT_TO_HTTPS = false;
+/** `HSTS`: no Strict-Transport-Security field. */
+export const DEFAULT_HSTS = "";
 
 /** Valid port numbers in `Listen` and `--port`. */
 export const PORT_RANGE: Range = { min: 0, max: 65535 };
@@ -190,4 +204,5 @@ export const RANGES = {
   FileCacheMaxFileSize: { min: 0, max: GIB },
   ContentDigestMaxSize: { min: 0, max: 1024 * GIB },
   FileCacheRevalidate: { min: 0, max: HOUR_MS },
+  TLSReloadInterval: { min: 0, max: 24 * HOUR_MS },
 } as const satisfies Record<string, Range>;
