@@ -84,9 +84,11 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/listener.ts",
     "server/site.ts",
     "server/worker_main.ts",
+    "server/tls_material.ts", // reads TLSCertificate and TLSKey (main thread)
+    "server/tls_listener.ts", // Deno.listenTls
   ]);
   const io =
-    /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;
+    /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|listenTls|connect|Command)(Sync)?\b/;
   for (const s of SRC) {
     const code = withoutComments(s.text); // comments may mention them
     if (io.test(code)) assert.ok(adapters.has(s.path), `${s.path} does I/O`);
@@ -121,9 +123,22 @@ Deno.test("only server/conn_transport.ts touches Deno's internals", () => {
   }
 });
 
+Deno.test("only server/libc.ts calls the C library (FFI), and only server/tls_listener.ts listens for TLS", () => {
+  for (const s of SRC) {
+    const code = withoutComments(s.text);
+    if (/\bDeno\.(dlopen|UnsafePointer\w*)\b/.test(code)) {
+      assert.equal(s.path, "server/libc.ts", `${s.path} uses FFI`);
+    }
+    if (/\bDeno\.listenTls\b/.test(code)) {
+      assert.equal(s.path, "server/tls_listener.ts", `${s.path} opens a TLS listener`);
+    }
+  }
+});
+
 Deno.test("the pipeline and its stages know nothing of HTTP/1.1 framing or sockets", () => {
   const stages = [
     "server/pipeline.ts",
+    "server/https_redirect.ts",
     "server/request.ts",
     "server/sessions.ts",
     "server/status_endpoint.ts",

@@ -17,12 +17,12 @@ import { type RequestHead, RequestParser } from "../http/request_parser.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
-import type { Handler, Peer, ServerRequest } from "./request.ts";
+import type { Handler, Peer, Scheme, ServerRequest } from "./request.ts";
 import { ResponseWriter, type WriterHooks } from "./response_writer.ts";
 import type { Slotted } from "./slot_list.ts";
 import type { Transport } from "./transport.ts";
 
-export type { Handler, Peer, ServerRequest } from "./request.ts";
+export type { Handler, Peer, Scheme, ServerRequest } from "./request.ts";
 
 /** Settings for every connection of a worker (from Config). */
 export interface ConnectionSettings {
@@ -34,6 +34,10 @@ export interface ConnectionSettings {
   readonly sendTimeoutMs: number;
   readonly serverHeader: string;
   readonly readChunkSize: number;
+  /** The scheme of the listener these connections came from. */
+  readonly scheme: Scheme;
+  /** Whether access-log lines end with the scheme (HTTPS is configured: see access_log.ts). */
+  readonly logScheme: boolean;
 }
 
 /** The Server header value for a config (ServerTokens). */
@@ -58,6 +62,8 @@ export function connectionSettings(config: Config): ConnectionSettings {
     sendTimeoutMs: config.sendTimeoutMs,
     serverHeader: serverHeader(config),
     readChunkSize: config.readChunkSize,
+    scheme: "http",
+    logScheme: config.tlsListen !== null,
   };
 }
 
@@ -125,6 +131,7 @@ export class Connection implements InputBuffer, Slotted {
       peer,
       serverHeader: settings.serverHeader,
       chunkSize: settings.readChunkSize,
+      logScheme: settings.logScheme ? settings.scheme : null,
       hooks,
       host: {
         responseStarted: () => {
@@ -341,6 +348,7 @@ export class Connection implements InputBuffer, Slotted {
       body,
       streamable: head.versionMinor >= 1,
       peer: this.#peer,
+      scheme: this.#s.scheme,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(

@@ -50,6 +50,8 @@ const SETTINGS: ConnectionSettings = {
   sendTimeoutMs: 10_000,
   serverHeader: "test",
   readChunkSize: 4096,
+  scheme: "http",
+  logScheme: false,
 };
 
 function bytesPlan(
