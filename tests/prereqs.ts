@@ -1,6 +1,7 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
- * (curl, wget, memcached, chromium; python3 and script for fault and signal tests). On a fresh
+ * (curl, wget, memcached, chromium; python3 and script for fault and signal tests; openssl,
+ * certutil, testssl, unshare and ip for HTTPS). On a fresh
  * Debian machine, as root, missing ones are installed with apt-get; otherwise the suite stops
  * here with the command to run.
  */
@@ -12,6 +13,12 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "chromium", pkg: "chromium" },
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
+  // HTTPS: test certificates, real TLS clients and scanners, a private network namespace.
+  { cmd: "openssl", pkg: "openssl" },
+  { cmd: "certutil", pkg: "libnss3-tools" }, // Chromium's NSS database (trust the test CA)
+  { cmd: "testssl", pkg: "testssl.sh" },
+  { cmd: "unshare", pkg: "util-linux" },
+  { cmd: "ip", pkg: "iproute2" },
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

@@ -182,6 +182,8 @@ export class TlsCertificates {
     const forced = reason !== "timer" && reason !== "settle";
     if (reason === "timer" && sig === this.#seen) return;
     this.#seen = sig;
+    // Still waiting for a first pair: a missing file is the expected state, not an error.
+    if (this.#current === null && this.#o.mayBeAbsent && !filesExist(files)) return;
     const m = readTlsMaterial(files);
     if (m instanceof Error) {
       if (reason === "timer") {
