@@ -46,12 +46,21 @@ export interface OursConf {
   readonly errorPages: string;
   /** Sessions as shipped (true) or `Sessions = Off`. */
   readonly sessions: boolean;
+  /** HTTPS on a free port with this certificate and key (null: none). */
+  readonly tls: TlsFiles | null;
+}
+
+/** The bench's certificate and key (PEM files), served by every server's HTTPS listener. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /**
  * Our http.conf for the bench: the shipped text with Listen, DocumentRoot, AccessLog,
  * ErrorLog and ErrorPages (made absolute, since the copy lives in a temp folder) replaced;
- * `Sessions = Off` only for the "sessions off" variant.
+ * `Sessions = Off` only for the "sessions off" variant; TLSListen, TLSCertificate and TLSKey
+ * when it serves HTTPS too.
  * @param shipped the bundled http.conf text
  * @param o folders and switches
  * @returns config text or Error
@@ -65,6 +74,11 @@ export function oursConf(shipped: string, o: OursConf): string | Error {
     ErrorPages: o.errorPages,
   };
   if (!o.sessions) edits["Sessions"] = "Off";
+  if (o.tls !== null) {
+    edits["TLSListen"] = "127.0.0.1:0";
+    edits["TLSCertificate"] = o.tls.cert;
+    edits["TLSKey"] = o.tls.key;
+  }
   return editConf(shipped, edits);
 }
 
@@ -82,13 +96,16 @@ export interface NginxConf {
   readonly tuned: boolean;
   /** worker_connections: room for the idle case on one worker. */
   readonly workerConnections: number;
+  /** An `ssl` listener on this port with the bench's certificate (null: none). */
+  readonly tls: (TlsFiles & { readonly port: number }) | null;
 }
 
 /** keepalive_requests and keepalive_timeout matching http.conf's MaxKeepAliveRequests/KeepAliveTimeout. */
 export const NGINX_KEEPALIVE = { requests: 1000, timeout: "15s" } as const;
 
 /**
- * nginx.conf text: Debian-like defaults with sendfile on and a combined access log to a file.
+ * nginx.conf text: Debian-like defaults with sendfile on and a combined access log to a file,
+ * and an `ssl` listener for the TLS cases.
  * @param o settings
  * @returns config text
  */
@@ -96,6 +113,13 @@ export function nginxConf(o: NginxConf): string {
   const tuned = o.tuned
     ? ["    open_file_cache max=1000 inactive=20s;", "    open_file_cache_valid 1s;"]
     : [];
+  // No shared session cache: ours has none either (each worker's listener keeps its own).
+  const tls = o.tls === null ? [] : [
+    `        listen 127.0.0.1:${o.tls.port} ssl;`,
+    `        ssl_certificate ${o.tls.cert};`,
+    `        ssl_certificate_key ${o.tls.key};`,
+    "        ssl_protocols TLSv1.2 TLSv1.3;",
+  ];
   return [
     `worker_processes ${o.workers};`,
     "daemon off;",
@@ -114,6 +138,7 @@ export function nginxConf(o: NginxConf): string {
     ...tuned,
     "    server {",
     `        listen 127.0.0.1:${o.port};`,
+    ...tls,
     `        root ${o.docRoot};`,
     "    }",
     "}",
