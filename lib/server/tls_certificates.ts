@@ -142,7 +142,8 @@ export class TlsCertificates {
         "warn",
         `cannot set TCP_NODELAY on the HTTPS listener (${m.noDelay}): responses over TLS may ` +
           "wait up to 40 ms for the client's acknowledgement, and a client that stalls its TLS " +
-          "handshake keeps its socket until it leaves (run with --allow-ffi)",
+          "handshake keeps its socket until it leaves" +
+          (/FFI/.test(m.noDelay) ? " (run with --allow-ffi)" : ""),
       );
     }
     const p = this.#pending;
