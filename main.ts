@@ -18,6 +18,9 @@ import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
 import { checkConfig } from "./lib/server/preflight.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
+import { readKernelValue } from "./lib/server/libc.ts";
+import { certificateMayBeAbsent, TlsCertificates } from "./lib/server/tls_certificates.ts";
+import { readTlsMaterial, type TlsMaterial } from "./lib/server/tls_material.ts";
 import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
@@ -50,12 +53,27 @@ function loadConfig(args: ReturnType<typeof parseCli>): { config: Config; text: 
     port: args.port,
     root: args.root,
     workers: args.workers,
+    tlsPort: args.tlsPort,
     cwd: Deno.cwd(),
   });
   checkFolder(checked.documentRoot, "DocumentRoot", text, file, args.root !== undefined);
   checkFolder(checked.errorPages, "ErrorPages", text, file, false);
   checkPasswordFile(checked.passwordFile, text, file);
+  checkTlsFiles(checked, text, file);
   return { config: checked, text };
+}
+
+/** With HTTPS on, the certificate and key must be usable at start, unless they will come. */
+function checkTlsFiles(c: Config, text: string, file: string): void {
+  if (c.tlsListen === null || certificateMayBeAbsent(c)) return;
+  const m = readTlsMaterial({ certificate: c.tlsCertificate, key: c.tlsKey });
+  if (m instanceof Error) {
+    throw new ConfigError(m.message, {
+      file,
+      line: lineOf(text, "TLSCertificate"),
+      key: "TLSCertificate",
+    });
+  }
 }
 
 /** A PasswordFile that cannot be read or parsed stops start-up (workers would refuse every write). */
@@ -206,6 +224,7 @@ async function run(
     ));
   }
   const port = resolveListenPort(config.listen.host, config.listen.port);
+  const https = startHttps(config, logs, (m) => pool.broadcast({ type: "tls", material: m }));
   const board = new StatusBoard({
     server: `${SERVER_NAME}/${SERVER_VERSION}`,
     hostname: hostname(),
@@ -213,6 +232,7 @@ async function run(
     workers: config.workers,
     sessions: config.sessions,
     servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
+    https: () => https?.certificates.view() ?? null,
   });
   const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
   const pool: WorkerPool = new WorkerPool({
@@ -226,8 +246,10 @@ async function run(
       port,
       templates,
       sessionKey: session.key,
+      tls: https === null ? null : { port: https.port, material: https.certificates.current },
     }),
     onMessage(m) {
+      if (m.type === "tls") https?.certificates.onWorkerReply(m);
       const note = board.onMessage(m);
       if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
       if (m.type === "status-request") {
@@ -251,7 +273,9 @@ async function run(
     await logs.close();
     return 1;
   }
-  const where = `http://${formatHostPort(config.listen.host, port)}`;
+  const plain = `http://${formatHostPort(config.listen.host, port)}`;
+  const where = https?.certificates.current ? `${plain} and ${https.where}` : plain;
+  https?.certificates.start();
   logs.error(
     mainRecord(
       "notice",
@@ -266,7 +290,12 @@ async function run(
   // should, rather than leave it serving in the background.
   const hangUpStops = Deno.stdin.isTerminal();
   const reopenOn = hangUpStops ? ["SIGUSR1"] as const : ["SIGUSR1", "SIGHUP"] as const;
-  for (const s of reopenOn) Deno.addSignalListener(s, () => void reopenLogs(logs, s));
+  for (const s of reopenOn) {
+    Deno.addSignalListener(s, () => {
+      void reopenLogs(logs, s);
+      if (s === "SIGHUP") https?.certificates.recheck(s); // reload the TLS material
+    });
+  }
   const stopOn = hangUpStops
     ? ["SIGINT", "SIGTERM", "SIGHUP"] as const
     : ["SIGINT", "SIGTERM"] as const;
@@ -276,10 +305,55 @@ async function run(
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
   board.stopping();
   sweeper.stop();
+  https?.certificates.stop();
   await pool.stop(config.shutdownGraceMs);
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
   return 0;
+}
+
+/**
+ * HTTPS (TLSListen): resolve its port, read the certificate (tls_certificates.ts), and warn
+ * once when the kernel would reset queued connections at each certificate swap. The workers
+ * get the pair in their start message and `send()` gives them a new one; SIGHUP and an ACME
+ * client call `certificates.recheck()`. Null when HTTPS is off.
+ * @throws Error when the port cannot be bound or the files cannot serve (and may not be absent)
+ */
+function startHttps(
+  config: Config,
+  logs: LogWriter,
+  send: (m: TlsMaterial) => void,
+): { port: number; where: string; certificates: TlsCertificates } | null {
+  const at = config.tlsListen;
+  if (at === null) return null;
+  const port = resolveListenPort(at.host, at.port);
+  const where = `https://${formatHostPort(at.host, port)}`;
+  const certificates = new TlsCertificates({
+    files: { certificate: config.tlsCertificate, key: config.tlsKey },
+    intervalMs: config.tlsReloadIntervalMs,
+    mayBeAbsent: certificateMayBeAbsent(config),
+    where,
+    workers: config.workers,
+    send,
+    log: (level, message) => logs.error({ ...mainRecord(level, message), module: "tls" }),
+    announce: (line) => out(`${SERVER_NAME} ${line}`),
+  });
+  certificates.loadAtStart();
+  // Closing a listener (each certificate swap) resets the connections in its accept queue
+  // unless the kernel moves them to another listener of the port (Linux >= 5.14).
+  const migrate = readKernelValue("/proc/sys/net/ipv4/tcp_migrate_req");
+  if (migrate === "0") {
+    const warning = "net.ipv4.tcp_migrate_req is 0: each certificate renewal may reset the " +
+      "connections waiting to be accepted on the HTTPS port; set it to 1 (see README, HTTPS)";
+    logs.error({ ...mainRecord("warn", warning), module: "tls" });
+    err(`${SERVER_NAME}: warning: ${warning}`);
+  } else if (migrate instanceof Error) {
+    logs.error({
+      ...mainRecord("info", `cannot read net.ipv4.tcp_migrate_req: ${migrate.message}`),
+      module: "tls",
+    });
+  }
+  return { port, where, certificates };
 }
 
 /** Reopen both logs by name (log rotation) and say so in the (new) error log. */

@@ -87,9 +87,11 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/site.ts",
     "server/worker_main.ts",
     "server/preflight.ts", // --check-config: stats, lists and reads what start-up will use
+    "server/tls_material.ts", // reads TLSCertificate and TLSKey (main thread)
+    "server/tls_listener.ts", // Deno.listenTls
   ]);
   const io =
-    /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;
+    /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|listenTls|connect|Command)(Sync)?\b/;
   for (const s of SRC) {
     const code = withoutComments(s.text); // comments may mention them
     if (io.test(code)) assert.ok(adapters.has(s.path), `${s.path} does I/O`);
@@ -118,9 +120,10 @@ Deno.test("files are opened only by the Deno FileSystem (and the log sink), neve
 Deno.test("files are opened without Deno's blocking open: node:fs and FFI only in the FileSystem port", () => {
   // The FileSystem port opens with O_NONBLOCK through node:fs (Deno.open has no such flag) and
   // checks paths with openat2 through posix.ts; anywhere else these would bypass its checks.
-  // Another FFI user (a socket option, say) adds its file here with the reason.
+  // The other FFI user, server/libc.ts, sets socket options Deno has no API for (TCP_NODELAY on
+  // TLS listeners, shutting down a stalled handshake's socket).
   const nodeFs = new Set(["static/deno_fs.ts", "static/folder_write.ts", "static/node_file.ts"]);
-  const ffi = new Set(["static/posix.ts"]);
+  const ffi = new Set(["static/posix.ts", "server/libc.ts"]);
   for (const s of SRC) {
     if (s.imports.some((i) => i === "node:fs" || i === "node:fs/promises")) {
       assert.ok(nodeFs.has(s.path), `${s.path} imports node:fs`);
@@ -140,9 +143,19 @@ Deno.test("only server/conn_transport.ts touches Deno's internals", () => {
   }
 });
 
+Deno.test("only server/tls_listener.ts listens for TLS", () => {
+  for (const s of SRC) {
+    const code = withoutComments(s.text);
+    if (/\bDeno\.listenTls\b/.test(code)) {
+      assert.equal(s.path, "server/tls_listener.ts", `${s.path} opens a TLS listener`);
+    }
+  }
+});
+
 Deno.test("the pipeline and its stages know nothing of HTTP/1.1 framing or sockets", () => {
   const stages = [
     "server/pipeline.ts",
+    "server/https_redirect.ts",
     "server/request.ts",
     "server/sessions.ts",
     "server/status_endpoint.ts",

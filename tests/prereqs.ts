@@ -2,8 +2,9 @@
  * Run before the test suite: make sure the real programs the tests drive are installed
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
  * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
- * use with it; chattr for files even root cannot write). On a fresh Debian machine, as root, missing ones are
- * installed with apt-get; otherwise the suite stops here with the command to run.
+ * use with it; chattr for files even root cannot write; openssl, certutil, testssl, unshare and
+ * ip for HTTPS). On a fresh Debian machine, as root, missing ones are installed with apt-get;
+ * otherwise the suite stops here with the command to run.
  */
 
 const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
@@ -19,6 +20,11 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "logrotate", pkg: "logrotate" }, // the shipped deploy/logrotate/httpserver, for real
   { cmd: "goaccess", pkg: "goaccess" }, // reads our access log as COMBINED
   { cmd: "chattr", pkg: "e2fsprogs" }, // files even root cannot write (--check-config tests)
+  // HTTPS: test certificates, real TLS clients and scanners, a private network namespace.
+  { cmd: "openssl", pkg: "openssl" },
+  { cmd: "certutil", pkg: "libnss3-tools" }, // Chromium's NSS database (trust the test CA)
+  { cmd: "testssl", pkg: "testssl.sh" },
+  { cmd: "ip", pkg: "iproute2" },
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

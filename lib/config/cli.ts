@@ -18,6 +18,8 @@ export interface CliOptions {
   root?: string;
   /** `--workers N`: overrides Workers. */
   workers?: number;
+  /** `--tls-port N`: overrides the TLSListen port (HTTPS on the Listen host when TLSListen is off). */
+  tlsPort?: number;
   /** `--check-config` / `-t`: validate http.conf and exit. */
   checkConfig: boolean;
   /** `--help` / `-h`. */
@@ -36,6 +38,8 @@ A static-file HTTP/1.1 server. Settings come from http.conf; flags override a fe
 Options:
   -c, --config FILE          read this http.conf (default: http.conf beside the program)
   -p, --port N               listen on port N (0-65535; 0 picks a free port), keeping the host
+      --tls-port N           serve HTTPS on port N (0 picks a free port); needs TLSCertificate
+                             and TLSKey in http.conf; keeps the host of TLSListen (or Listen)
   -r, --root DIR             serve files from DIR instead of DocumentRoot
   -w, --workers N            run N worker threads (1-256) instead of Workers
   -t, --check-config         check http.conf, print the result and exit (0 = valid)
@@ -47,6 +51,7 @@ Options:
 const OPTIONS = {
   config: { type: "string", short: "c" },
   port: { type: "string", short: "p" },
+  "tls-port": { type: "string" },
   root: { type: "string", short: "r" },
   workers: { type: "string", short: "w" },
   "check-config": { type: "boolean", short: "t" },
@@ -83,6 +88,9 @@ export function parseCli(args: string[]): CliOptions {
   if (values.config !== undefined) out.config = nonEmpty("--config", values.config);
   if (values.root !== undefined) out.root = nonEmpty("--root", values.root);
   if (values.port !== undefined) out.port = integer("--port", values.port, PORT_RANGE);
+  if (values["tls-port"] !== undefined) {
+    out.tlsPort = integer("--tls-port", values["tls-port"], PORT_RANGE);
+  }
   if (values.workers !== undefined) {
     out.workers = integer("--workers", values.workers, RANGES.Workers);
   }

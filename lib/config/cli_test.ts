@@ -14,6 +14,8 @@ Deno.test("parseCli() reads every long flag", () => {
     "site",
     "--workers",
     "4",
+    "--tls-port",
+    "0",
     "--check-config",
     "--hash-password",
     "alice",
@@ -25,6 +27,7 @@ Deno.test("parseCli() reads every long flag", () => {
     port: 8081,
     root: "site",
     workers: 4,
+    tlsPort: 0,
     checkConfig: true,
     help: true,
     version: true,
@@ -105,6 +108,7 @@ Deno.test("HELP_TEXT lists every flag", () => {
       "--port",
       "--root",
       "--workers",
+      "--tls-port",
       "--check-config",
       "--hash-password",
       "--help",
@@ -120,4 +124,11 @@ Deno.test("HELP_TEXT lists every flag", () => {
   ) {
     assert.ok(HELP_TEXT.includes(flag), flag);
   }
+});
+
+Deno.test("parseCli() checks --tls-port like --port", () => {
+  assert.equal(parseCli(["--tls-port", "65535"]).tlsPort, 65535);
+  assert.throws(() => parseCli(["--tls-port", "65536"]), RangeError);
+  assert.throws(() => parseCli(["--tls-port", "x"]), TypeError);
+  assert.throws(() => parseCli(["--tls-port"]), TypeError);
 });

@@ -23,7 +23,7 @@ import {
 } from "./keys.ts";
 
 export type { CacheRule, Config, HostPort, LogLevel } from "./types.ts";
-import type { Config } from "./types.ts";
+import type { Config, HostPort } from "./types.ts";
 
 /**
  * A configuration error, located by file, line and key when they are known.
@@ -189,6 +189,8 @@ function crossCheck(c: MutableConfig): Conflict | null {
         `HeaderTimeout (${c.headerTimeoutMs}ms) must not exceed RequestTimeout (${c.requestTimeoutMs}ms)`,
     };
   }
+  const tls = tlsConflict(c);
+  if (tls !== null) return tls;
   if (c.fileCacheBytes > 0 && c.fileCacheMaxFile > c.fileCacheBytes) {
     return {
       keys: ["FileCacheMaxFileSize", "FileCacheSize"],
@@ -197,6 +199,45 @@ function crossCheck(c: MutableConfig): Conflict | null {
     };
   }
   return null;
+}
+
+/** The HTTPS keys that only make sense together. */
+function tlsConflict(c: Config): Conflict | null {
+  if (c.tlsListen === null) {
+    if (c.redirectToHttps) {
+      return {
+        keys: ["RedirectToHTTPS", "TLSListen"],
+        detail: "RedirectToHTTPS On requires TLSListen",
+      };
+    }
+    if (c.hsts !== "") return { keys: ["HSTS", "TLSListen"], detail: "HSTS requires TLSListen" };
+    return null;
+  }
+  if (c.tlsCertificate === "" || c.tlsKey === "") {
+    return {
+      keys: [c.tlsCertificate === "" ? "TLSCertificate" : "TLSKey", "TLSListen"],
+      detail: "TLSListen requires TLSCertificate and TLSKey",
+    };
+  }
+  if (sameAddress(c.tlsListen, c.listen)) {
+    return { keys: ["TLSListen", "Listen"], detail: "TLSListen must differ from Listen" };
+  }
+  return null;
+}
+
+/** Two addresses on the same port that would collide (port 0 picks two free ports). */
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  const any = (h: string) => h === "0.0.0.0" || h === "::";
+  return a.host === b.host || any(a.host) || any(b.host);
+}
+
+/**
+ * Whether the session cookie carries `Secure`: as SessionSecure says, or with `auto` (the
+ * default) exactly when TLS is on, so a cookie sent over HTTPS never goes back over plain HTTP.
+ */
+export function sessionCookieSecure(c: Config): boolean {
+  return c.sessionSecure ?? c.tlsListen !== null;
 }
 
 function defaultDraft(opts: ParseOptions): MutableConfig {
@@ -263,6 +304,13 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     proxyProtocol: D.DEFAULT_PROXY_PROTOCOL,
     trustedProxies: [...D.DEFAULT_TRUSTED_PROXIES],
     forwardedHeader: D.DEFAULT_FORWARDED_HEADER,
+    tlsListen: D.DEFAULT_TLS_LISTEN,
+    tlsCertificate: D.DEFAULT_TLS_FILE,
+    tlsKey: D.DEFAULT_TLS_FILE,
+    tlsReloadIntervalMs: D.DEFAULT_TLS_RELOAD_INTERVAL_MS,
+    tlsWaitForCertificate: D.DEFAULT_TLS_WAIT_FOR_CERTIFICATE,
+    redirectToHttps: D.DEFAULT_REDIRECT_TO_HTTPS,
+    hsts: D.DEFAULT_HSTS,
   };
 }
 
@@ -285,6 +333,8 @@ export interface ConfigOverrides {
   readonly root?: string | undefined;
   /** Worker count (1..256). */
   readonly workers?: number | undefined;
+  /** HTTPS port (0..65535); the host of TLSListen (or of Listen when TLSListen is off) is kept. */
+  readonly tlsPort?: number | undefined;
   /** Absolute folder a relative `root` resolves against; default `config.baseDir`. */
   readonly cwd?: string | undefined;
 }
@@ -306,6 +356,23 @@ export function withOverrides(config: Config, o: ConfigOverrides): Config {
       throw new RangeError(`Cannot use port ${o.port}: expected an integer from ${min} to ${max}`);
     }
     next.listen = { host: config.listen.host, port: o.port };
+  }
+  if (o.tlsPort !== undefined) {
+    const { min, max } = D.PORT_RANGE;
+    if (!Number.isInteger(o.tlsPort) || o.tlsPort < min || o.tlsPort > max) {
+      throw new RangeError(
+        `Cannot use TLS port ${o.tlsPort}: expected an integer from ${min} to ${max}`,
+      );
+    }
+    if (config.tlsCertificate === "" || config.tlsKey === "") {
+      throw new RangeError(
+        "Cannot use --tls-port: the configuration sets no TLSCertificate and TLSKey",
+      );
+    }
+    next.tlsListen = { host: (config.tlsListen ?? next.listen).host, port: o.tlsPort };
+    if (sameAddress(next.tlsListen, next.listen)) {
+      throw new RangeError(`Cannot use TLS port ${o.tlsPort}: Listen uses it`);
+    }
   }
   if (o.workers !== undefined) {
     const { min, max } = D.RANGES.Workers;

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { type Config, ConfigError, defaultConfig, parseConfig, withOverrides } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  defaultConfig,
+  parseConfig,
+  sessionCookieSecure,
+  withOverrides,
+} from "./config.ts";
 import { MAIN_KEYS } from "./keys.ts";
 
 const BASE = "/srv/site";
@@ -78,7 +85,7 @@ Deno.test("defaultConfig() holds every documented default", () => {
     sessionTtlS: 1800,
     sessionKey: "",
     sessionKeyFile: "",
-    sessionSecure: false,
+    sessionSecure: null,
     memcached: [],
     memcachedTimeoutMs: 50,
     statusEnabled: false,
@@ -97,6 +104,13 @@ Deno.test("defaultConfig() holds every documented default", () => {
     proxyProtocol: false,
     trustedProxies: [],
     forwardedHeader: "x-forwarded-for",
+    tlsListen: null,
+    tlsCertificate: "",
+    tlsKey: "",
+    tlsReloadIntervalMs: 60_000,
+    tlsWaitForCertificate: false,
+    redirectToHttps: false,
+    hsts: "",
   });
 });
 
@@ -214,14 +228,50 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["ForwardedHeader", "Forwarded", "forwardedHeader", "forwarded"],
   ["ForwardedHeader", "X-Forwarded-For", "forwardedHeader", "x-forwarded-for"],
   ["ForwardedHeader", "off", "forwardedHeader", "off"],
+  ["SessionSecure", "auto", "sessionSecure", null],
+  ["SessionSecure", "off", "sessionSecure", false],
+  ["TLSListen", "Off", "tlsListen", null],
+  ["TLSListen", "", "tlsListen", null],
+  ["TLSCertificate", "tls/cert.pem", "tlsCertificate", "/srv/site/tls/cert.pem"],
+  ["TLSKey", "/etc/k.pem", "tlsKey", "/etc/k.pem"],
+  ["TLSReloadInterval", "30s", "tlsReloadIntervalMs", 30_000],
+  ["TLSReloadInterval", "0", "tlsReloadIntervalMs", 0],
+  ["TLSWaitForCertificate", "On", "tlsWaitForCertificate", true],
+  ["RedirectToHTTPS", "Off", "redirectToHttps", false],
+  ["HSTS", "Off", "hsts", ""],
 ];
+
+/** Keys that only parse with HTTPS on: [key, value, field, expected]. */
+const TLS_ON = "TLSListen = 127.0.0.1:8443\nTLSCertificate = c.pem\nTLSKey = k.pem\n";
+const GOOD_WITH_TLS: [string, string, keyof Config, unknown][] = [
+  ["TLSListen", "443", "tlsListen", { host: "0.0.0.0", port: 443 }],
+  ["TLSListen", "[::]:8443", "tlsListen", { host: "::", port: 8443 }],
+  ["RedirectToHTTPS", "On", "redirectToHttps", true],
+  ["HSTS", "max-age=63072000", "hsts", "max-age=63072000"],
+  ["HSTS", '"max-age=0; includeSubDomains"', "hsts", "max-age=0; includeSubDomains"],
+  [
+    "HSTS",
+    '"includeSubDomains; max-age=\\"31536000\\""',
+    "hsts",
+    'includeSubDomains; max-age="31536000"',
+  ],
+];
+
+Deno.test("parseConfig() reads the HTTPS keys", () => {
+  for (const [key, value, field, expected] of GOOD_WITH_TLS) {
+    const text = key === "TLSListen"
+      ? `${key} = ${value}\nTLSCertificate = c.pem\nTLSKey = k.pem\n`
+      : `${TLS_ON}${key} = ${value}\n`;
+    assert.deepEqual(parse(text)[field], expected, `${key} = ${value}`);
+  }
+});
 
 Deno.test("parseConfig() reads every key's value", () => {
   for (const [key, value, field, expected] of GOOD) {
     const c = parse(`${key} = ${value}\n`);
     assert.deepEqual(c[field], expected, `${key} = ${value}`);
   }
-  const keys = new Set(GOOD.map(([k]) => k));
+  const keys = new Set([...GOOD, ...GOOD_WITH_TLS].map(([k]) => k));
   for (const k of Object.keys(MAIN_KEYS)) {
     if (k !== "WriteAccess") assert.ok(keys.has(k), `no test for ${k}`);
   }
@@ -319,6 +369,16 @@ const BAD: [string, string][] = [
   ["TrustedProxies", "haproxy.local"],
   ["TrustedProxies", "10.0.0.0/40"],
   ["ForwardedHeader", "X-Real-IP"],
+  ["SessionSecure", "sometimes"],
+  ["TLSListen", "8443x"],
+  ["TLSListen", "host_name:443"],
+  ["TLSCertificate", '"\\u0000"'],
+  ["TLSKey", '"a\\u0000"'],
+  ["TLSReloadInterval", "25h"],
+  ["TLSWaitForCertificate", "later"],
+  ["RedirectToHTTPS", "always"],
+  ["HSTS", "includeSubDomains"],
+  ["HSTS", "max-age=abc"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {
@@ -491,6 +551,16 @@ Deno.test("parseConfig() cross-checks keys that depend on each other", () => {
     ["HeaderTimeout = 2m\n", "HeaderTimeout", 1, /must not exceed RequestTimeout/],
     ["RequestTimeout = 1s\n", "RequestTimeout", 1, /HeaderTimeout \(10000ms\)/],
     ["FileCacheSize = 100k\n", "FileCacheSize", 1, /FileCacheMaxFileSize/],
+    ["TLSListen = 8443\n", "TLSListen", 1, /TLSListen requires TLSCertificate and TLSKey/],
+    [
+      "TLSListen = 8443\nTLSCertificate = c\n",
+      "TLSListen",
+      1,
+      /requires TLSCertificate and TLSKey/,
+    ],
+    ["RedirectToHTTPS = On\n", "RedirectToHTTPS", 1, /RedirectToHTTPS On requires TLSListen/],
+    ["HSTS = max-age=1\n", "HSTS", 1, /HSTS requires TLSListen/],
+    [`${TLS_ON}Listen = 8443\n`, "TLSListen", 1, /TLSListen must differ from Listen/],
   ];
   for (const [text, key, line, re] of cases) {
     const e = parseError(text);
@@ -539,6 +609,32 @@ Deno.test("withOverrides() replaces port, root and workers and keeps the rest", 
   assert.equal(withOverrides(base, { root: "/abs/../r" }).documentRoot, "/r");
   assert.equal(withOverrides(base, { root: "rel" }).documentRoot, "/srv/site/rel");
   assert.deepEqual(withOverrides(base, { port: undefined }), base);
+});
+
+Deno.test("withOverrides() --tls-port: HTTPS on that port, keeping the host of TLSListen or Listen", () => {
+  const files = "TLSCertificate = c.pem\nTLSKey = k.pem\n";
+  const off = parse(`Listen = 127.0.0.1:8080\n${files}`);
+  assert.deepEqual(withOverrides(off, { tlsPort: 0 }).tlsListen, { host: "127.0.0.1", port: 0 });
+  const on = parse(`Listen = 127.0.0.1:8080\nTLSListen = 10.0.0.1:443\n${files}`);
+  assert.deepEqual(withOverrides(on, { tlsPort: 8443 }).tlsListen, {
+    host: "10.0.0.1",
+    port: 8443,
+  });
+  assert.throws(
+    () => withOverrides(parse(""), { tlsPort: 1 }),
+    /sets no TLSCertificate and TLSKey/,
+  );
+  assert.throws(() => withOverrides(off, { tlsPort: 8080 }), /Listen uses it/);
+  assert.throws(() => withOverrides(off, { port: 9000, tlsPort: 9000 }), /Listen uses it/);
+  assert.throws(() => withOverrides(off, { tlsPort: 70000 }), RangeError);
+});
+
+Deno.test("sessionCookieSecure(): SessionSecure auto is Secure exactly when TLS is on", () => {
+  const tls = "TLSListen = 8443\nTLSCertificate = c.pem\nTLSKey = k.pem\n";
+  assert.equal(sessionCookieSecure(parse("")), false);
+  assert.equal(sessionCookieSecure(parse(tls)), true);
+  assert.equal(sessionCookieSecure(parse(`${tls}SessionSecure = Off\n`)), false);
+  assert.equal(sessionCookieSecure(parse("SessionSecure = On\n")), true);
 });
 
 Deno.test("parseConfig() and withOverrides() insist on absolute base folders", () => {

@@ -133,8 +133,8 @@ export const DEFAULT_SESSION_TTL_S = 30 * 60;
 export const DEFAULT_SESSION_KEY = "";
 /** `SessionKeyFile` ("" = none). */
 export const DEFAULT_SESSION_KEY_FILE = "";
-/** `SessionSecure`: add `Secure` to the session cookie. */
-export const DEFAULT_SESSION_SECURE = false;
+/** `SessionSecure`: `auto` (null): `Secure` on the session cookie exactly when TLS is on. */
+export const DEFAULT_SESSION_SECURE: boolean | null = null;
 /** `Memcached`: servers as `host:port`; none = in-process store. */
 export const DEFAULT_MEMCACHED: readonly { readonly host: string; readonly port: number }[] = [];
 /** `MemcachedTimeout`. */
@@ -198,6 +198,19 @@ export const DEFAULT_FORWARDED_HEADER = "x-forwarded-for";
  * bytes by its spec; haproxy sends v2 TLVs of a few hundred bytes at most.
  */
 export const PROXY_V2_MAX_BYTES = 4096;
+// HTTPS.
+/** `TLSListen`: off. */
+export const DEFAULT_TLS_LISTEN: { readonly host: string; readonly port: number } | null = null;
+/** `TLSCertificate`, `TLSKey` ("" = none). */
+export const DEFAULT_TLS_FILE = "";
+/** `TLSReloadInterval`: how often the certificate and key files are checked for a change. */
+export const DEFAULT_TLS_RELOAD_INTERVAL_MS = MINUTE_MS;
+/** `TLSWaitForCertificate`: missing certificate files stop start-up. */
+export const DEFAULT_TLS_WAIT_FOR_CERTIFICATE = false;
+/** `RedirectToHTTPS`. */
+export const DEFAULT_REDIRECT_TO_HTTPS = false;
+/** `HSTS`: no Strict-Transport-Security field. */
+export const DEFAULT_HSTS = "";
 
 /** Valid port numbers in `Listen` and `--port`. */
 export const PORT_RANGE: Range = { min: 0, max: 65535 };
@@ -240,4 +253,5 @@ export const RANGES = {
   // memcached reads an expiry above 30 days as a point in time.
   CounterTTL: { min: 60, max: 30 * 24 * 60 * 60 },
   MaxCounterNames: { min: 1, max: 100_000 },
+  TLSReloadInterval: { min: 0, max: 24 * HOUR_MS },
 } as const satisfies Record<string, Range>;

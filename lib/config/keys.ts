@@ -17,6 +17,7 @@ import {
   SESSION_KEY_LENGTH,
 } from "./defaults.ts";
 import {
+  isFieldValue,
   isIpOrCidr,
   isToken,
   isUrlPath,
@@ -163,6 +164,27 @@ const sessionKey: FieldParser<string> = (v) => {
     : bad(`a secret of ${min} to ${max} characters`);
 };
 
+const sessionSecure: FieldParser<boolean | null> = (v) => {
+  if (v.toLowerCase() === "auto") return ok(null);
+  const b = parseBool(v);
+  return b.ok ? b : bad("On, Off or auto (Secure when TLSListen is set)");
+};
+
+const tlsListen: FieldParser<HostPort | null> = (v) => {
+  if (v === "" || v.toLowerCase() === "off") return ok(null);
+  const a = parseAddress(v, { ports: PORT_RANGE, anyHost: "0.0.0.0" });
+  return a.ok ? a : bad(`${a.expected}, or Off`);
+};
+
+/** RFC 6797 §6.1: directives separated by ";", max-age required. */
+const hsts: FieldParser<string> = (v) => {
+  if (v === "" || v.toLowerCase() === "off") return ok("");
+  const maxAge = /(^|;)\s*max-age\s*=\s*("[0-9]+"|[0-9]+)\s*(;|$)/i;
+  return isFieldValue(v) && maxAge.test(v)
+    ? ok(v)
+    : bad(`a Strict-Transport-Security value with max-age, e.g. "max-age=31536000", or Off`);
+};
+
 const urlPath: FieldParser<string> = (v) =>
   isUrlPath(v) ? ok(v) : bad(`a URL path starting with "/"`);
 const token: FieldParser<string> = (v) => (isToken(v) ? ok(v) : bad("a cookie name (a token)"));
@@ -232,7 +254,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   SessionTTL: field("sessionTtlS", sessionTtl),
   SessionKey: field("sessionKey", sessionKey),
   SessionKeyFile: field("sessionKeyFile", optionalPath),
-  SessionSecure: field("sessionSecure", bool),
+  SessionSecure: field("sessionSecure", sessionSecure),
   Memcached: field("memcached", memcached),
   MemcachedTimeout: field("memcachedTimeoutMs", duration(RANGES.MemcachedTimeout)),
   ServerStatus: field("statusEnabled", bool),
@@ -258,6 +280,13 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
     listOf(isIpOrCidr, "IP addresses or CIDR blocks, separated by spaces or commas"),
   ),
   ForwardedHeader: field("forwardedHeader", forwardedHeader),
+  TLSListen: field("tlsListen", tlsListen),
+  TLSCertificate: field("tlsCertificate", optionalPath),
+  TLSKey: field("tlsKey", optionalPath),
+  TLSReloadInterval: field("tlsReloadIntervalMs", duration(RANGES.TLSReloadInterval)),
+  TLSWaitForCertificate: field("tlsWaitForCertificate", bool),
+  RedirectToHTTPS: field("redirectToHttps", bool),
+  HSTS: field("hsts", hsts),
 };
 
 /**

@@ -111,8 +111,11 @@ export interface Config {
   readonly sessionKey: string;
   /** [SessionKeyFile] ("" = none); exclusive with sessionKey. */
   readonly sessionKeyFile: string;
-  /** [SessionSecure] */
-  readonly sessionSecure: boolean;
+  /**
+   * [SessionSecure] `true`/`false` when set On/Off; `null` when `auto` (the default): Secure
+   * exactly when TLS is on (see `sessionCookieSecure()`).
+   */
+  readonly sessionSecure: boolean | null;
   /** [Memcached] servers ([] = in-process store). */
   readonly memcached: readonly HostPort[];
   /** [MemcachedTimeout] */
@@ -152,4 +155,18 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** [ForwardedHeader] where trusted proxies name the client ("off": nowhere). */
   readonly forwardedHeader: "x-forwarded-for" | "forwarded" | "off";
+  /** [TLSListen] the HTTPS address, or `null` when HTTPS is off (the default). */
+  readonly tlsListen: HostPort | null;
+  /** [TLSCertificate] PEM certificate chain, leaf first ("" = none). */
+  readonly tlsCertificate: string;
+  /** [TLSKey] PEM private key of the leaf ("" = none). */
+  readonly tlsKey: string;
+  /** [TLSReloadInterval] how often the two files are checked for a change (0 = never). */
+  readonly tlsReloadIntervalMs: number;
+  /** [TLSWaitForCertificate] start without the files; HTTPS comes up when they appear. */
+  readonly tlsWaitForCertificate: boolean;
+  /** [RedirectToHTTPS] plain-HTTP GET/HEAD get 308 to the same URL over HTTPS. */
+  readonly redirectToHttps: boolean;
+  /** [HSTS] the Strict-Transport-Security value of HTTPS responses ("" = none). */
+  readonly hsts: string;
 }

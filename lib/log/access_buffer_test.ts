@@ -48,6 +48,7 @@ Deno.test("AccessLineBuffer matches formatAccessLine for any record (property)",
     bytes: fc.nat(),
     referer: fc.option(text, { nil: undefined }),
     userAgent: fc.option(text, { nil: undefined }),
+    scheme: fc.constantFrom(null, "http", "https"),
   });
   fc.assert(
     fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), (records) => {

@@ -1,6 +1,7 @@
 /**
  * Apache Combined Log Format, one line per response (pure):
- * `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"`.
+ * `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"`, and with HTTPS on, the scheme the
+ * request came on as a last, unquoted field (`... "curl/7.88.1" https`).
  * @module
  */
 
@@ -16,6 +17,11 @@ export interface AccessRecord {
   readonly bytes: number;
   readonly referer: string | undefined;
   readonly userAgent: string | undefined;
+  /**
+   * "http" or "https", written after the user agent when the server also serves HTTPS (a
+   * trailing field, which Combined Log Format readers such as goaccess skip); null: none.
+   */
+  readonly scheme?: string | null;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -71,6 +77,7 @@ let lastStatus = -1;
 let lastBytes = -1;
 let lastReferer: string | undefined;
 let lastAgent: string | undefined;
+let lastScheme: string | null = null;
 
 /**
  * The line's part after the time, `"%r" %>s %b "%{Referer}i" "%{User-agent}i"`: the same string
@@ -79,7 +86,8 @@ let lastAgent: string | undefined;
 export function formatTail(r: AccessRecord): string {
   if (
     r.requestLine === lastLine && r.status === lastStatus && r.bytes === lastBytes &&
-    r.referer === lastReferer && r.userAgent === lastAgent && lastStatus !== -1
+    r.referer === lastReferer && r.userAgent === lastAgent && lastStatus !== -1 &&
+    (r.scheme ?? null) === lastScheme
   ) {
     return lastTail;
   }
@@ -87,11 +95,15 @@ export function formatTail(r: AccessRecord): string {
   const bytes = r.bytes === 0 ? "-" : String(r.bytes);
   const ref = r.referer === undefined ? "-" : escapeLogValue(r.referer);
   const ua = r.userAgent === undefined ? "-" : escapeLogValue(r.userAgent);
-  lastTail = `"${line}" ${r.status} ${bytes} "${ref}" "${ua}"`;
+  const scheme = r.scheme ?? null;
+  lastTail = `"${line}" ${r.status} ${bytes} "${ref}" "${ua}"${
+    scheme === null ? "" : ` ${scheme}`
+  }`;
   lastLine = r.requestLine;
   lastStatus = r.status;
   lastBytes = r.bytes;
   lastReferer = r.referer;
   lastAgent = r.userAgent;
+  lastScheme = scheme;
   return lastTail;
 }

@@ -24,6 +24,14 @@ Deno.test("formatAccessLine() writes - for no body, no request line and missing 
   assertEquals(line, '::1 - bob [01/Jan/1970:00:00:00 +0000] "-" 400 - "-" "-"');
 });
 
+Deno.test("formatAccessLine() ends with the scheme when one is given (HTTPS on), else not", () => {
+  const https = formatAccessLine({ ...APACHE_EXAMPLE, scheme: "https" });
+  assertEquals(https, formatAccessLine(APACHE_EXAMPLE) + " https");
+  // The same line with another scheme is not the remembered one.
+  assertEquals(formatAccessLine({ ...APACHE_EXAMPLE, scheme: "http" }).endsWith('" http'), true);
+  assertEquals(formatAccessLine({ ...APACHE_EXAMPLE, scheme: null }).endsWith(')"'), true);
+});
+
 Deno.test("escapeLogValue() stops clients from forging log lines", () => {
   assertEquals(escapeLogValue('a"b\\c'), 'a\\"b\\\\c');
   assertEquals(escapeLogValue("x\r\nINJECTED"), "x\\x0d\\x0aINJECTED");

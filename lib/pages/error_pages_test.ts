@@ -161,6 +161,7 @@ Deno.test("loadErrorTemplates() loads the bundled error/ directory with every pl
   const templates = loadErrorTemplates(dir, {}, read);
   const expected = [
     301,
+    308,
     400,
     401,
     403,

@@ -1,6 +1,6 @@
 /**
  * The status page as HTML, in the spirit of Apache's mod_status: summary cards, responses by
- * status class, workers, top resources with their last client, sessions and the store.
+ * status class, workers, HTTPS, top resources with their last client, sessions and the store.
  * Self-refreshing (meta refresh), self-contained (inline CSS, no scripts, no external
  * resources), every value HTML-escaped. Pure.
  * @module
@@ -142,6 +142,30 @@ function workers(i: InstanceView): string {
     `</table></section>`;
 }
 
+function https(i: InstanceView): string {
+  const h = i.https;
+  if (h === null) return "";
+  const c = h.certificate;
+  const cert = c === null
+    ? [["Certificate", "none yet: serving plain HTTP until its files appear"]]
+    : [
+      ["Certificate names", c.names.join(", ")],
+      ["Expires", `${time(c.notAfterMs)} (in ${formatDuration(c.notAfterMs - i.nowMs)})`],
+      ["Served since", `${time(c.sinceMs)} (${c.fingerprint})`],
+    ];
+  const cells = [
+    ["Address", h.listen],
+    ["Requests over HTTPS / HTTP", `${num(h.requests.https)} / ${num(h.requests.http)}`],
+    ["Connections over HTTPS / HTTP", `${num(h.connections.https)} / ${num(h.connections.http)}`],
+    ...cert,
+    ...(h.problem === "" ? [] : [["Problem", h.problem]]),
+  ];
+  const rows = cells.map(([k, v]) =>
+    `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`
+  );
+  return `<section><h2>HTTPS</h2><table>${rows.join("")}</table></section>`;
+}
+
 function sessions(i: InstanceView): string {
   const s = i.sessions;
   const st = i.store;
@@ -179,7 +203,7 @@ export function renderStatusHtml(s: StatusSnapshot, refreshS: number, path: stri
   const refresh = refreshS > 0 ? `<meta http-equiv="refresh" content="${refreshS}">` : "";
   const body = i === null
     ? `<section><h2>Instance</h2><p>The main thread did not answer in time.</p></section>`
-    : summary(i, s.cluster) + workers(i) + sessions(i) +
+    : summary(i, s.cluster) + workers(i) + https(i) + sessions(i) +
       (s.cluster === null ? resources(i.counters, "this instance") : "");
   const cluster = s.cluster === null ? "" : resources(s.cluster, "all instances");
   const sub = i === null ? "" : `pid ${i.pid} · served by worker ${s.servedBy}`;

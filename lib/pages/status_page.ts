@@ -82,6 +82,37 @@ export interface StoreView {
   readonly detail: string;
 }
 
+/** The certificate an instance serves over HTTPS. */
+export interface CertificateView {
+  /** Subject alternative names (or CN). */
+  readonly names: readonly string[];
+  readonly notAfterMs: number;
+  /** Short hash of the certificate and key files' contents. */
+  readonly fingerprint: string;
+  /** When the workers started serving it. */
+  readonly sinceMs: number;
+}
+
+/** A count over plain HTTP and over TLS. */
+export interface ByScheme {
+  readonly http: number;
+  readonly https: number;
+}
+
+/** HTTPS on this instance (TLSListen). */
+export interface HttpsView {
+  /** "https://host:port". */
+  readonly listen: string;
+  /** Requests answered, by scheme (the workers' own counts since they started). */
+  readonly requests: ByScheme;
+  /** Open connections, by scheme. */
+  readonly connections: ByScheme;
+  /** Null while there is none yet (TLSWaitForCertificate). */
+  readonly certificate: CertificateView | null;
+  /** The last problem with the certificate files ("" when none). */
+  readonly problem: string;
+}
+
 /** This server instance, as the main thread aggregates it from its workers. */
 export interface InstanceView {
   readonly server: string;
@@ -100,6 +131,8 @@ export interface InstanceView {
   readonly counters: CountersView;
   readonly sessions: SessionsView;
   readonly store: StoreView;
+  /** Null when HTTPS is off. */
+  readonly https: HttpsView | null;
 }
 
 /** Everything one status page shows. */
@@ -220,6 +253,7 @@ export function renderStatusMetrics(s: StatusSnapshot): string {
     m.family("httpserver_sent_bytes_per_second", "gauge", "Recent send rate.")
       .sample("httpserver_sent_bytes_per_second", Math.round(i.bytesPerSec));
     counterMetrics(m, "httpserver", i.counters, "this instance");
+    if (i.https !== null) httpsMetrics(m, i.https);
     const ss = i.sessions;
     m.family("httpserver_sessions_total", "counter", "Session cookie outcomes.");
     for (
@@ -235,6 +269,24 @@ export function renderStatusMetrics(s: StatusSnapshot): string {
   }
   if (s.cluster !== null) counterMetrics(m, "httpserver_cluster", s.cluster, "all instances");
   return m.out;
+}
+
+function httpsMetrics(m: Metrics, h: HttpsView): void {
+  m.family("httpserver_scheme_requests_total", "counter", "Requests answered, by scheme.")
+    .sample("httpserver_scheme_requests_total", h.requests.http, { scheme: "http" })
+    .sample("httpserver_scheme_requests_total", h.requests.https, { scheme: "https" });
+  m.family("httpserver_scheme_connections", "gauge", "Open client connections, by scheme.")
+    .sample("httpserver_scheme_connections", h.connections.http, { scheme: "http" })
+    .sample("httpserver_scheme_connections", h.connections.https, { scheme: "https" });
+  const c = h.certificate;
+  if (c === null) return;
+  m.family(
+    "httpserver_tls_certificate_not_after_seconds",
+    "gauge",
+    "Expiry of the certificate served over HTTPS (Unix time).",
+  ).sample("httpserver_tls_certificate_not_after_seconds", Math.floor(c.notAfterMs / 1000), {
+    names: c.names.join(" "),
+  });
 }
 
 function round2(n: number): number {

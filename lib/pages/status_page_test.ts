@@ -52,6 +52,18 @@ function instance(): InstanceView {
       sinceMs: 5,
       detail: "<x>",
     },
+    https: {
+      listen: "https://127.0.0.1:8443",
+      connections: { http: 1, https: 1 },
+      requests: { http: 9, https: 6 },
+      certificate: {
+        names: ["localhost", "<evil>.test"],
+        notAfterMs: 1_000_000 + 93_784_000 + 86_400_000,
+        fingerprint: "0123456789abcdef",
+        sinceMs: 1_000_000,
+      },
+      problem: "",
+    },
   };
 }
 
@@ -102,6 +114,15 @@ Deno.test("renderStatusMetrics() writes text format 0.0.4 with escaped labels", 
   assert.match(m, /^httpserver_cluster_requests_total 30$/m);
   assert.ok(m.includes(`resource="/<script>alert(\\"x\\")</script>&\\"'"} 9`));
   assert.match(m, /^# TYPE httpserver_requests_total counter$/m);
+  assert.match(m, /^httpserver_scheme_requests_total\{scheme="http"\} 9$/m);
+  assert.match(m, /^httpserver_scheme_requests_total\{scheme="https"\} 6$/m);
+  assert.match(m, /^httpserver_scheme_connections\{scheme="https"\} 1$/m);
+  assert.match(
+    m,
+    /^httpserver_tls_certificate_not_after_seconds\{names="localhost <evil>.test"\} 181184$/m,
+  );
+  const off = renderStatusMetrics({ ...SNAP, instance: { ...instance(), https: null } });
+  assert.ok(!off.includes("scheme"), "no scheme families without HTTPS");
 });
 
 Deno.test("escapeLabel() escapes backslash, quote and newline", () => {
@@ -128,6 +149,12 @@ Deno.test("renderStatusHtml() escapes every value and refreshes itself", () => {
     html.includes('href="/server-status/metrics"') && html.includes('href="/server-status?json"'),
   );
   assert.ok(html.startsWith("<!DOCTYPE html>"));
+  assert.ok(html.includes("<h2>HTTPS</h2>"));
+  assert.ok(
+    html.includes("6 / 9") && html.includes("1 / 1"),
+    "requests and connections by scheme",
+  );
+  assert.ok(html.includes("localhost, &lt;evil&gt;.test") && html.includes("(in 1d 0h 0m 0s)"));
 });
 
 Deno.test("renderStatusHtml() shows cluster counters when there are, and no refresh at 0", () => {

@@ -92,3 +92,67 @@ for (const direct of [true, false]) {
     }
   });
 }
+
+/** An accepted TLS connection and its client (certificates made with openssl). */
+async function tlsPair(): Promise<{ server: Deno.TlsConn; client: Deno.TlsConn; close(): void }> {
+  const { makePki } = await import("../../tests/helpers/tls.ts");
+  const pki = await makePki();
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: Deno.readTextFileSync(pki.cert),
+    key: Deno.readTextFileSync(pki.key),
+  });
+  const client = await Deno.connectTls({
+    hostname: "localhost",
+    port: listener.addr.port,
+    caCerts: [Deno.readTextFileSync(pki.ca)],
+  });
+  const server = await listener.accept();
+  return {
+    server,
+    client,
+    close() {
+      for (const c of [client, server, listener]) {
+        try {
+          c.close();
+        } catch { /* closed by the test */ }
+      }
+      Deno.removeSync(pki.dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a TLS connection gets the direct-op transport too (the pinned Deno), and both work over TLS", async () => {
+  // HTTPS runs the same engine: if this fails after a Deno upgrade, TLS connections fall back to
+  // the public TlsConn API (the second half of this test), only slower.
+  for (const direct of [true, false]) {
+    const p = await tlsPair();
+    try {
+      if (direct) assert.equal(directOpsAvailable(p.server), true);
+      const t = connTransport(p.server, direct);
+      assert.equal(t === p.server, !direct);
+      t.setNoDelay?.(true); // a TlsConn has none: nothing happens (libc.ts sets it per listener)
+      await p.client.write(new TextEncoder().encode("ping"));
+      const buf = new Uint8Array(16);
+      assert.equal(await t.read(buf), 4, "the read drives the handshake, then the bytes");
+      const big = new Uint8Array(200_000).map((_, i) => i % 251);
+      const sent = (async () => {
+        let off = 0;
+        while (off < big.length) {
+          const n = await t.write(big.subarray(off));
+          assert.ok(n <= 65536, `a TLS write takes at most 64 KiB (${n})`);
+          off += n;
+        }
+      })();
+      assert.deepEqual(await readExactly(p.client, big.length), big);
+      await sent;
+      await p.client.closeWrite(); // close_notify
+      const end = await t.read(buf);
+      assert.ok(end === null || end === 0, `end of stream reads ${end}`);
+      t.close();
+    } finally {
+      p.close();
+    }
+  }
+});

@@ -24,7 +24,7 @@ import type { ConnectionSettings } from "./connection_settings.ts";
 import { ProxyHeaderParser } from "./proxy_protocol.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 
-export type { Handler, Peer, ServerRequest } from "./request.ts";
+export type { Handler, Peer, Scheme, ServerRequest } from "./request.ts";
 export { type ConnectionSettings, connectionSettings } from "./connection_settings.ts";
 
 /** What a connection calls out to: the pipeline, and the writer's logs and caches. */
@@ -91,6 +91,7 @@ export class Connection implements Slotted {
       peer,
       serverHeader: settings.serverHeader,
       chunkSize: settings.readChunkSize,
+      logScheme: settings.logScheme ? settings.scheme : null,
       hooks,
       host: {
         responseStarted: () => {
@@ -337,6 +338,7 @@ export class Connection implements Slotted {
       streamable: head.versionMinor >= 1,
       peer,
       clientIp: peer.ip,
+      scheme: this.#s.scheme,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(

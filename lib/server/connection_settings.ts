@@ -10,6 +10,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../config/defaults.ts";
 import type { Limits } from "../http/limits.ts";
 import { PROXY_V2_MAX_BYTES } from "../config/defaults.ts";
 import { ClientResolver } from "./client_address.ts";
+import type { Scheme } from "./request.ts";
 
 /** Settings for every connection of a worker (from Config). */
 export interface ConnectionSettings {
@@ -25,6 +26,10 @@ export interface ConnectionSettings {
   readonly proxyProtocol: { readonly maxV2Bytes: number } | null;
   /** TrustedProxies (and ForwardedHeader): who may name the client; null: nobody. */
   readonly clients: ClientResolver | null;
+  /** The scheme of the listener these connections came from. */
+  readonly scheme: Scheme;
+  /** Whether access-log lines end with the scheme (HTTPS is configured: see access_log.ts). */
+  readonly logScheme: boolean;
 }
 
 /** The Server header value for a config (ServerTokens). */
@@ -53,5 +58,7 @@ export function connectionSettings(config: Config): ConnectionSettings {
     clients: config.trustedProxies.length === 0
       ? null
       : new ClientResolver(config.trustedProxies, config.forwardedHeader),
+    scheme: "http",
+    logScheme: config.tlsListen !== null,
   };
 }

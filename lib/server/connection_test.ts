@@ -53,6 +53,8 @@ const SETTINGS: ConnectionSettings = {
   readChunkSize: 4096,
   proxyProtocol: null,
   clients: null,
+  scheme: "http",
+  logScheme: false,
 };
 
 function bytesPlan(

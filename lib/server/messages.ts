@@ -7,9 +7,18 @@ import type { Config } from "../config/config.ts";
 import type { InstanceView } from "../pages/status_page.ts";
 import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
+import type { TlsMaterial } from "./tls_material.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
+
+/** What a worker needs to serve HTTPS. */
+export interface TlsStart {
+  /** The HTTPS port (already resolved when the config said 0). */
+  readonly port: number;
+  /** The pair to serve, or null while it has not arrived (TLSWaitForCertificate). */
+  readonly material: TlsMaterial | null;
+}
 
 /** Main -> worker. */
 export type ToWorker =
@@ -24,8 +33,12 @@ export type ToWorker =
     readonly templates: Readonly<Record<string, string>>;
     /** The session signing secret, resolved by the main thread (SessionKey, file or random). */
     readonly sessionKey: string;
+    /** HTTPS (TLSListen), or null when it is off. */
+    readonly tls: TlsStart | null;
   }
   | { readonly type: "stop"; readonly graceMs: number }
+  /** Serve this certificate from now on: open a listener with it, then close the old one. */
+  | { readonly type: "tls"; readonly material: TlsMaterial }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 
@@ -34,6 +47,9 @@ export interface WorkerStats {
   readonly connections: number;
   readonly requests: number;
   readonly bytes: number;
+  /** Of those, over TLS (open connections, requests answered). */
+  readonly tlsConnections: number;
+  readonly tlsRequests: number;
 }
 
 /** Worker -> main. */
@@ -55,6 +71,16 @@ export type FromWorker =
     readonly stats: WorkerStats;
   }
   | { readonly type: "stopped"; readonly id: number }
+  /** The worker opened (or failed to open) its HTTPS listener with a pair (start or "tls"). */
+  | {
+    readonly type: "tls";
+    readonly id: number;
+    readonly fingerprint: string;
+    /** Why listenTls refused the pair; null when the listener serves it. */
+    readonly error: string | null;
+    /** Listening sockets given TCP_NODELAY, or why none could be (see libc.ts). */
+    readonly noDelay: number | string;
+  }
   /** Once a second: counters since the last report and cumulative session counts. */
   | {
     readonly type: "stats";

@@ -1,19 +1,24 @@
 /**
  * What answers a request, in order. This file is the one place that order is written:
  *
- * 1. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
+ * 1. **Redirect to HTTPS** (https_redirect.ts, `RedirectToHTTPS`): a plain-HTTP GET or HEAD
+ *    gets 308 to the same URL over HTTPS, other methods 403; ACME challenges
+ *    (`/.well-known/acme-challenge/`) pass, and a stage answering them belongs before this one.
+ * 2. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
  *    operator's page, so it gets no session cookie.
- * 2. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
+ * 3. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
  *    version, returned at once.
- * 3. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
+ * 4. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
  *    DELETE and OPTIONS.
- * 4. **Session** (sessions.ts): the Set-Cookie line the plan gets, if any: a returning client is
+ * 5. **Session** (sessions.ts): the Set-Cookie line the plan gets, if any: a returning client is
  *    recognised on any request; a new one gets a cookie with a response in SessionCookieScope
  *    (by default HTML pages only); synchronous unless the shared store must be asked.
- * 5. **Fields every response gets:** Set-Cookie from step 4 (not on `Cache-Control: public`);
- *    then, when it is written, Server and Date (the writer's HeadCache) and the framing fields
- *    of the protocol (Connection, Transfer-Encoding: response_writer.ts for HTTP/1.1).
- * 6. **After the response** (request_counters.ts): the counters, once it has been written.
+ * 6. **Fields every response gets:** Set-Cookie from step 5 (not on `Cache-Control: public`);
+ *    Strict-Transport-Security (`HSTS`) on every answer over HTTPS, and never over plain HTTP
+ *    (RFC 6797 §7.2); then, when it is written, Server and Date (the writer's HeadCache) and
+ *    the framing fields of the protocol (Connection, Transfer-Encoding: response_writer.ts for
+ *    HTTP/1.1).
+ * 7. **After the response** (request_counters.ts): the counters, once it has been written.
  *
  * The pipeline sees a ServerRequest and returns a ResponsePlan: no bytes, no socket, no
  * HTTP/1.1 framing, so another protocol (TLS is only a transport; HTTP/2 would be a framing)
@@ -22,8 +27,11 @@
  */
 
 import type { Config } from "../config/config.ts";
+import { type FieldLines, fieldLines, joinFieldLines } from "../http/response_head.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
+import type { ResponsePlan } from "../static/plan.ts";
 import { memoized, type ResponseMemo } from "../static/response_memo.ts";
+import { HttpsRedirect } from "./https_redirect.ts";
 import type { FromWorker } from "./messages.ts";
 import type { Handler, ServerRequest } from "./request.ts";
 import { WorkerCounters } from "./request_counters.ts";
@@ -44,19 +52,24 @@ export interface Pipeline {
 
 /** The stages, each null when switched off. */
 export interface Stages {
+  readonly redirect: HttpsRedirect | null;
   readonly status: StatusEndpoint | null;
   readonly sessions: WorkerSessions | null;
   readonly memo: ResponseMemo;
   readonly responder: Handler;
   readonly errorPlan: ErrorPlanner;
   readonly counters: WorkerCounters | null;
+  /** The Strict-Transport-Security field of HTTPS answers (null: none). */
+  readonly hsts: FieldLines | null;
 }
 
 /** Compose the stages in the order above. */
 export function createPipeline(s: Stages): Pipeline {
   const respond = memoized(s.memo, s.responder);
   const sessions = s.sessions;
-  const answer: Handler = (req) => {
+  const inner: Handler = (req) => {
+    const moved = s.redirect?.answer(req, s.errorPlan) ?? null;
+    if (moved !== null) return moved;
     const page = s.status?.answer(req, s.errorPlan) ?? null;
     if (page !== null) return page;
     if (sessions === null) return respond(req);
@@ -65,6 +78,12 @@ export function createPipeline(s: Stages): Pipeline {
     return planned instanceof Promise
       ? planned.then((plan) => sessions.withCookie(req, plan))
       : sessions.withCookie(req, planned);
+  };
+  const hsts = s.hsts;
+  const answer: Handler = hsts === null ? inner : (req) => {
+    const plan = inner(req);
+    if (req.scheme !== "https") return plan;
+    return plan instanceof Promise ? plan.then((p) => withFields(p, hsts)) : withFields(plan, hsts);
   };
   const counters = s.counters;
   return {
@@ -76,9 +95,16 @@ export function createPipeline(s: Stages): Pipeline {
   };
 }
 
+/** A plan with more field lines after its own (the plan may be memoized: never changed). */
+function withFields(plan: ResponsePlan, lines: FieldLines): ResponsePlan {
+  return { ...plan, extra: plan.extra === undefined ? lines : joinFieldLines(plan.extra, lines) };
+}
+
 /** What a worker gives its pipeline. */
 export interface PipelineHost {
   readonly id: number;
+  /** The HTTPS port, resolved by the main thread (null: HTTPS is off). */
+  readonly tlsPort: number | null;
   post(m: FromWorker): void;
   readonly log: ErrorLog;
   /** The worker's clock (cookie issue times, counters, the memo and the file cache). */
@@ -123,12 +149,16 @@ export function buildPipeline(
     : null;
   const site = buildSite(config, templates, host.now);
   const pipeline = createPipeline({
+    redirect: config.redirectToHttps && host.tlsPort !== null
+      ? new HttpsRedirect(host.tlsPort)
+      : null,
     status,
     sessions,
     memo: site.memo,
     responder: site.respond,
     errorPlan: site.errorPlan,
     counters,
+    hsts: config.hsts === "" ? null : fieldLines([["Strict-Transport-Security", config.hsts]]),
   });
   return { pipeline, site, store, sessions, counters, status };
 }

@@ -16,6 +16,7 @@ const PAGE = "<!doctype html><title>t</title>" + "<p>hello</p>".repeat(200);
 async function withPipeline(
   extra: string,
   f: (w: WorkerPipeline, posted: unknown[]) => Promise<void>,
+  tlsPort: number | null = null,
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
@@ -31,6 +32,7 @@ async function withPipeline(
     const posted: unknown[] = [];
     const w = buildPipeline(config, {}, config.sessionKey, {
       id: 1,
+      tlsPort,
       post: (m) => posted.push(m),
       log: () => {},
       now: Date.now,
@@ -50,10 +52,19 @@ function request(
   target: string,
   fields: Record<string, string> = {},
   ip = "127.0.0.1",
+  scheme: "http" | "https" = "http",
 ): ServerRequest {
   const headers = new FieldList();
   for (const [k, v] of Object.entries(fields)) headers.add(k, v);
-  return { method, target, headers, body: null, streamable: true, peer: { ip, port: 4242 } };
+  return {
+    method,
+    target,
+    headers,
+    body: null,
+    streamable: true,
+    peer: { ip, port: 4242 },
+    scheme,
+  };
 }
 
 const names = (p: ResponsePlan) => p.fields.map(([n]) => n.toLowerCase());
@@ -124,7 +135,13 @@ Deno.test("pipeline counts each response once it is written", async () => {
     const req = request("GET", "/");
     w.pipeline.responded(req, 200, 10);
     w.pipeline.responded(req, 200, 5);
-    await w.counters.tick({ connections: 0, requests: 2, bytes: 15 }, null);
+    await w.counters.tick({
+      connections: 0,
+      requests: 2,
+      bytes: 15,
+      tlsConnections: 0,
+      tlsRequests: 0,
+    }, null);
     const stats = posted.find((m) => (m as { type: string }).type === "stats") as {
       counters: { requests: number; bytes: number };
     };
@@ -166,5 +183,80 @@ Deno.test("pipeline cookie scope 'all' and URL prefixes", async () => {
     assert.match(extraText(await w.pipeline.answer(request("GET", "/app/data.json?x"))), COOKIE);
     assert.equal((await w.pipeline.answer(request("GET", "/"))).extra, undefined);
     assert.equal((await w.pipeline.answer(request("GET", "/application"))).extra, undefined);
+  });
+});
+
+const TLS_CONF = "TLSListen = 127.0.0.1:8443\nTLSCertificate = c.pem\nTLSKey = k.pem\n";
+const field = (p: ResponsePlan, name: string) =>
+  p.fields.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
+Deno.test("pipeline redirects plain-HTTP GET and HEAD to HTTPS with 308, keeping host, path and query", async () => {
+  await withPipeline(`${TLS_CONF}RedirectToHTTPS = On\n`, async ({ pipeline }) => {
+    const get = await pipeline.answer(
+      request("GET", "/a/b.html?x=1&y", { host: "Example.org:8080" }),
+    );
+    assert.equal(get.status, 308);
+    assert.equal(field(get, "Location"), "https://example.org:8443/a/b.html?x=1&y");
+    assert.equal(get.extra, undefined, "no session cookie and no HSTS over plain HTTP");
+    const head = await pipeline.answer(request("HEAD", "/", { host: "[::1]:8080" }));
+    assert.equal(head.status, 308);
+    assert.equal(field(head, "Location"), "https://[::1]:8443/");
+    assert.equal(head.body.kind, "none");
+    // absolute-form names the host itself (RFC 9112 §3.2.2)
+    const abs = await pipeline.answer(request("GET", "http://a.test/p?q", { host: "b.test" }));
+    assert.equal(field(abs, "Location"), "https://a.test:8443/p?q");
+  }, 8443);
+  await withPipeline(`${TLS_CONF}RedirectToHTTPS = On\n`, async ({ pipeline }) => {
+    const get = await pipeline.answer(request("GET", "/x", { host: "example.org" }));
+    assert.equal(field(get, "Location"), "https://example.org/x", "port 443 is left out");
+  }, 443);
+});
+
+Deno.test("pipeline refuses other plain-HTTP methods with a 403 page saying why, and lets ACME challenges and HTTPS through", async () => {
+  await withPipeline(`${TLS_CONF}RedirectToHTTPS = On\n`, async ({ pipeline }) => {
+    for (const m of ["POST", "PUT", "DELETE", "OPTIONS"]) {
+      const p = await pipeline.answer(request(m, "/up/x", { host: "example.org" }));
+      assert.equal(p.status, 403, m);
+      assert.equal(field(p, "Location"), undefined);
+      if (p.body.kind === "bytes") assert.match(dec.decode(p.body.data), /only over HTTPS/);
+      else assert.fail("a page");
+    }
+    const noHost = await pipeline.answer({ ...request("GET", "/"), streamable: false });
+    assert.equal(noHost.status, 403, "HTTP/1.0 without Host: no URL to redirect to");
+    const acme = await pipeline.answer(
+      request("GET", "/.well-known/acme-challenge/tok", { host: "example.org" }),
+    );
+    assert.equal(acme.status, 404, "the challenge path reaches the next stage");
+    const tls = await pipeline.answer(
+      request("GET", "/", { host: "example.org" }, "127.0.0.1", "https"),
+    );
+    assert.equal(tls.status, 200);
+  }, 8443);
+});
+
+Deno.test("pipeline sends HSTS on every HTTPS answer and never over plain HTTP", async () => {
+  const conf = `${TLS_CONF}HSTS = "max-age=63072000; includeSubDomains"\n`;
+  await withPipeline(conf, async ({ pipeline }) => {
+    const sts = "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n";
+    const ok = await pipeline.answer(request("GET", "/", {}, "127.0.0.1", "https"));
+    assert.ok(extraText(ok).includes(sts), extraText(ok));
+    assert.match(extraText(ok), /Set-Cookie: sid=.*; Secure\r\n/, "TLS on: the cookie is Secure");
+    const missing = await pipeline.answer(request("GET", "/nope", {}, "127.0.0.1", "https"));
+    assert.equal(missing.status, 404);
+    assert.ok(extraText(missing).includes(sts), "error answers too");
+    const plain = await pipeline.answer(request("GET", "/"));
+    assert.ok(!extraText(plain).includes("Strict-Transport-Security"), extraText(plain));
+  }, 8443);
+});
+
+Deno.test("pipeline: SessionSecure Off keeps the cookie without Secure even with TLS on", async () => {
+  await withPipeline(`${TLS_CONF}SessionSecure = Off\n`, async ({ pipeline }) => {
+    const p = await pipeline.answer(request("GET", "/", {}, "127.0.0.1", "https"));
+    assert.match(extraText(p), /Set-Cookie: sid=/);
+    assert.doesNotMatch(extraText(p), /Secure/);
+  }, 8443);
+  await withPipeline("", async ({ pipeline }) => {
+    const p = await pipeline.answer(request("GET", "/"));
+    assert.doesNotMatch(extraText(p), /Secure/, "no TLS, auto: no Secure");
   });
 });

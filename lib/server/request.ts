@@ -14,9 +14,14 @@ export interface Peer {
   readonly port: number;
 }
 
-/** A request: StaticRequest (method, target, fields, body, streamable) and its client. */
+/** How a request arrived: over plain TCP or over TLS. */
+export type Scheme = "http" | "https";
+
+/** A request: StaticRequest (method, target, fields, body, streamable), its client and scheme. */
 export interface ServerRequest extends StaticRequest {
   readonly peer: Peer;
+  /** "https" when the connection is TLS (HSTS, the HTTPS redirect, logs, the status page). */
+  readonly scheme: Scheme;
 }
 
 /** Plans a response; synchronous when it can be (a memoized plan), so no promise is made. */

@@ -17,7 +17,7 @@ import { BeforeHeadError, writeBody } from "./body_writer.ts";
 import type { FramePool } from "./frame_pool.ts";
 import { HEAD_ROOM } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
-import type { Peer, ServerRequest } from "./request.ts";
+import type { Peer, Scheme, ServerRequest } from "./request.ts";
 import { type Transport, writeAll } from "./transport.ts";
 
 /** Bodies up to this size go out in the same write as their head. */
@@ -71,6 +71,8 @@ export interface WriterOptions {
   readonly serverHeader: string;
   /** The copy buffer for large files (ReadChunkSize). */
   readonly chunkSize: number;
+  /** The scheme written at the end of each access-log line, or null for none. */
+  readonly logScheme: Scheme | null;
   readonly hooks: WriterHooks;
   readonly host: WriterHost;
 }
@@ -89,6 +91,7 @@ export class ResponseWriter {
   readonly #heads: HeadCache;
   readonly #clock: LoopClock;
   readonly #chunkSize: number;
+  readonly #scheme: Scheme | null;
   /** The transport for long bodies: each completed write tells the host. */
   #progressTransport: Transport | null = null;
   #noDelay = false;
@@ -106,6 +109,7 @@ export class ResponseWriter {
     this.#t = o.transport;
     this.peer = o.peer;
     this.#chunkSize = o.chunkSize;
+    this.#scheme = o.logScheme;
     this.#h = o.hooks;
     this.#host = o.host;
     this.#heads = o.hooks.heads ?? new HeadCache(o.serverHeader, o.hooks.date);
@@ -325,6 +329,7 @@ export class ResponseWriter {
       bytes,
       referer: req?.headers.get("referer"),
       userAgent: req?.headers.get("user-agent"),
+      scheme: this.#scheme,
     });
     this.#h.responded?.(req, status, bytes);
   }

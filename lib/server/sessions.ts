@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { Config } from "../config/config.ts";
-import type { LogLevel } from "../config/config.ts";
+import { type Config, type LogLevel, sessionCookieSecure } from "../config/config.ts";
 import type { FieldLines, ResponseFields } from "../http/response_head.ts";
 import { listHasToken } from "../http/headers.ts";
 import { joinFieldLines, trustedFieldLines } from "../http/response_head.ts";
@@ -40,7 +39,7 @@ export class WorkerSessions {
       {
         cookieName: config.sessionCookie,
         ttlS: config.sessionTtlS,
-        secure: config.sessionSecure,
+        secure: sessionCookieSecure(config),
         secret: sessionKey,
       },
       store,

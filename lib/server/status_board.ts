@@ -10,6 +10,7 @@
 
 import type { ErrorRecord } from "../log/error_log.ts";
 import {
+  type HttpsView,
   type InstanceView,
   RESOURCE_ROWS,
   type SessionsView,
@@ -38,6 +39,8 @@ export interface BoardOptions {
   readonly sessions: boolean;
   /** Memcached servers ("" = none: in-process store). */
   readonly servers: string;
+  /** HTTPS as the main thread knows it (address, certificate); null when HTTPS is off. */
+  readonly https?: () => Omit<HttpsView, "connections" | "requests"> | null;
   readonly now?: () => number;
 }
 
@@ -48,7 +51,13 @@ interface Slot {
   sessions: SessionStats | null;
 }
 
-const ZERO_STATS: WorkerStats = { connections: 0, requests: 0, bytes: 0 };
+const ZERO_STATS: WorkerStats = {
+  connections: 0,
+  requests: 0,
+  bytes: 0,
+  tlsConnections: 0,
+  tlsRequests: 0,
+};
 
 /** A log line the board wants written. */
 export type BoardLog = Pick<ErrorRecord, "level" | "message">;
@@ -63,6 +72,8 @@ export class StatusBoard {
   readonly #retired: SessionStats = emptySessions();
   readonly #samples: Array<{ t: number; requests: number; bytes: number }> = [];
   readonly #down = new Set<number>();
+  /** Requests (all, over TLS) of workers that were replaced. */
+  readonly #retiredRequests = { all: 0, tls: 0 };
   #store: { state: string; since: number; detail: string };
 
   constructor(o: BoardOptions) {
@@ -89,6 +100,8 @@ export class StatusBoard {
     const now = this.#now();
     if (m.type === "ready") {
       if (slot.sessions !== null) addSessions(this.#retired, slot.sessions); // a replacement
+      this.#retiredRequests.all += slot.stats.requests;
+      this.#retiredRequests.tls += slot.stats.tlsRequests;
       Object.assign(slot, { state: "ready", stats: ZERO_STATS, lastHeardMs: now, sessions: null });
     } else if (m.type === "stopped") {
       slot.state = "stopped";
@@ -186,6 +199,26 @@ export class StatusBoard {
       counters: this.#counts.totals(TOP_RESOURCES),
       sessions: { enabled: this.#o.sessions, ...sessions } satisfies SessionsView,
       store: this.#storeView(),
+      https: this.#httpsView(),
+    };
+  }
+
+  /** HTTPS, with requests and connections by scheme from the workers' own counts. */
+  #httpsView(): HttpsView | null {
+    const h = this.#o.https?.() ?? null;
+    if (h === null) return null;
+    let all = this.#retiredRequests.all, tls = this.#retiredRequests.tls;
+    let open = 0, openTls = 0;
+    for (const s of this.#slots.values()) {
+      all += s.stats.requests;
+      tls += s.stats.tlsRequests;
+      open += s.stats.connections;
+      openTls += s.stats.tlsConnections;
+    }
+    return {
+      ...h,
+      requests: { http: all - tls, https: tls },
+      connections: { http: open - openTls, https: openTls },
     };
   }
 

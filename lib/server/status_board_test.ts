@@ -62,7 +62,13 @@ Deno.test("StatusBoard.snapshot() sums workers, counters and sessions, and compu
   const stats = (id: number, requests: number, n: number) => ({
     type: "stats" as const,
     id,
-    stats: { connections: id, requests, bytes: requests * 10 },
+    stats: {
+      connections: id,
+      requests,
+      bytes: requests * 10,
+      tlsConnections: id - 1,
+      tlsRequests: requests - 1,
+    },
     counters: {
       requests: n,
       bytes: n * 10,
@@ -95,6 +101,7 @@ Deno.test("StatusBoard.snapshot() sums workers, counters and sessions, and compu
     detail: "",
   });
   assert.deepEqual(s.workers.map((w) => w.state), ["ready", "ready"]);
+  assert.equal(s.https, null, "HTTPS off");
   clock.now += SILENT_AFTER_MS + 1;
   b.onMessage(stats(2, 6, 0));
   assert.deepEqual(b.snapshot(0).workers.map((w) => w.state), ["silent", "ready"]);
@@ -108,7 +115,7 @@ Deno.test("StatusBoard keeps a replaced worker's session counts", () => {
   b.onMessage({
     type: "stats",
     id: 1,
-    stats: { connections: 0, requests: 0, bytes: 0 },
+    stats: { connections: 0, requests: 0, bytes: 0, tlsConnections: 0, tlsRequests: 0 },
     counters: null,
     sessions: SESS,
   });
@@ -116,10 +123,43 @@ Deno.test("StatusBoard keeps a replaced worker's session counts", () => {
   b.onMessage({
     type: "stats",
     id: 1,
-    stats: { connections: 0, requests: 0, bytes: 0 },
+    stats: { connections: 0, requests: 0, bytes: 0, tlsConnections: 0, tlsRequests: 0 },
     counters: null,
     sessions: SESS,
   });
   assert.equal(b.snapshot(1).sessions.resumed, 4);
   assert.equal(b.onMessage({ type: "ready", id: 9 }), null, "unknown ids are ignored");
+});
+
+Deno.test("StatusBoard adds the workers' TLS counts to the main thread's HTTPS view", () => {
+  const b = new StatusBoard({
+    server: "httpserver/0",
+    hostname: "h",
+    pid: 1,
+    workers: 2,
+    sessions: false,
+    servers: "",
+    https: () => ({ listen: "https://127.0.0.1:1", certificate: null, problem: "waiting" }),
+  });
+  const tls = (id: number, tlsRequests: number) => ({
+    type: "log" as const,
+    id,
+    access: null,
+    errors: null,
+    stderrText: "",
+    stats: { connections: 3, requests: 10, bytes: 0, tlsConnections: 2, tlsRequests },
+  });
+  b.onMessage({ type: "ready", id: 1 });
+  b.onMessage({ type: "ready", id: 2 });
+  b.onMessage(tls(1, 4));
+  b.onMessage(tls(2, 5));
+  assert.deepEqual(b.snapshot(0).https, {
+    listen: "https://127.0.0.1:1",
+    certificate: null,
+    problem: "waiting",
+    connections: { http: 2, https: 4 },
+    requests: { http: 11, https: 9 },
+  });
+  b.onMessage({ type: "ready", id: 2 }); // replaced: its count is kept
+  assert.deepEqual(b.snapshot(0).https?.requests, { http: 11, https: 9 });
 });

@@ -1,6 +1,7 @@
 /**
  * Worker entry: listens on the shared port with SO_REUSEPORT (the kernel spreads connections
- * across workers), runs connections, batches logs to the main thread, drains on stop.
+ * across workers), and on the HTTPS port when TLS is on (tls_listener.ts), runs connections,
+ * batches logs to the main thread, drains on stop.
  * Listed in `deno compile --include`.
  * @module
  */
@@ -14,8 +15,8 @@ import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.
 import { STDERR_LEVEL } from "../log/log_writer.ts";
 import { StderrCopy } from "../log/stderr_copy.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
-import { acceptStep } from "./accept_errors.ts";
 import { Admission } from "./admission.ts";
+import { type AcceptHost, acceptLoop } from "./accept_loop.ts";
 import type { LogLevel } from "../config/config.ts";
 import { connTransport } from "./conn_transport.ts";
 import {
@@ -35,6 +36,8 @@ import type { WorkerSessions } from "./sessions.ts";
 import { SlotList } from "./slot_list.ts";
 import type { StatusEndpoint } from "./status_endpoint.ts";
 import { LoopClock } from "../util/loop_clock.ts";
+import { StalledHandshakes, TlsEndpoint, TlsHandshake } from "./tls_listener.ts";
+import type { TlsMaterial } from "./tls_material.ts";
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
@@ -57,8 +60,11 @@ let id = 0;
  */
 const clock = new LoopClock();
 let listener: Deno.Listener | null = null;
+let tls: TlsEndpoint | null = null;
+let stalled: StalledHandshakes | null = null;
 let draining = false;
-const connections = new SlotList<Connection>();
+/** Open connections, and TLS connections still in their handshake (both swept on deadline). */
+const connections = new SlotList<Connection | TlsHandshake>();
 const accessLines = new AccessLineBuffer(ACCESS_BUFFER_BYTES);
 /** Error-log lines formatted here, appended as they are by the main thread. */
 let errorText = "";
@@ -68,6 +74,8 @@ const stderrCopy = new StderrCopy();
 let lowestRank = 0;
 let requests = 0;
 let bytesSent = 0;
+let tlsConnections = 0;
+let tlsRequests = 0;
 let store: ResilientStore | null = null;
 let sessions: WorkerSessions | null = null;
 let counters: WorkerCounters | null = null;
@@ -92,7 +100,7 @@ function flushLogs(): void {
     access,
     errors,
     stderrText,
-    stats: { connections: connections.size, requests, bytes: bytesSent },
+    stats: stats(),
   };
   // The buffers move to the main thread rather than being copied.
   const moved: ArrayBuffer[] = [];
@@ -103,7 +111,7 @@ function flushLogs(): void {
 }
 
 function stats() {
-  return { connections: connections.size, requests, bytes: bytesSent };
+  return { connections: connections.size, requests, bytes: bytesSent, tlsConnections, tlsRequests };
 }
 
 /**
@@ -140,6 +148,7 @@ function hooks(
     access(rec) {
       accessLines.append(rec);
       requests++;
+      if (rec.scheme === "https") tlsRequests++;
       bytesSent += rec.bytes;
       if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
     },
@@ -155,7 +164,13 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   lowestRank = LEVEL_RANK[config.logLevel];
   let built: WorkerPipeline;
   try {
-    built = buildPipeline(config, msg.templates, msg.sessionKey, { id, post, log, now: clock.now });
+    built = buildPipeline(config, msg.templates, msg.sessionKey, {
+      id,
+      tlsPort: msg.tls?.port ?? null,
+      post,
+      log,
+      now: clock.now,
+    });
   } catch (e) {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
@@ -169,11 +184,22 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     maxPerClient: config.maxConnectionsPerClient,
     workers: config.workers,
   });
+  const accepting: AcceptHost = { clock, draining: () => draining, error: (l, m) => h.error(l, m) };
   try {
     listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
   } catch (e) {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
+  }
+  if (msg.tls !== null && config.tlsListen !== null) {
+    const tlsSettings: ConnectionSettings = { ...settings, scheme: "https" };
+    stalled = new StalledHandshakes(msg.tls.port);
+    tls = new TlsEndpoint({
+      hostname: config.tlsListen.host,
+      port: msg.tls.port,
+      serve: (l) => acceptLoop(l, (conn) => acceptTls(conn, tlsSettings, h, admission), accepting),
+    });
+    if (msg.tls.material !== null && !serveTls(msg.tls.material, true)) return;
   }
   setInterval(flushLogs, LOG_FLUSH_MS);
   setInterval(sweep, SWEEP_MS);
@@ -188,18 +214,83 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
       return refuse(conn, peer, settings, h, admission.refused(d.reason, clock.now()));
     }
     if (d.kind === "evict") d.victim.evict();
-    const c = new Connection(connTransport(conn), peer, settings, h);
-    connections.add(c);
     admission.opened(peer.ip);
-    // then(done, done), not finally(done): one promise fewer per connection.
-    const done = () => {
-      connections.delete(c);
-      admission.closed(peer.ip);
-    };
-    c.run().then(done, done);
-  }, h);
+    run(new Connection(connTransport(conn), peer, settings, h), () => admission.closed(peer.ip));
+  }, accepting);
   // The listener closed without a shutdown: die, so the pool starts a replacement.
   if (!draining) throw new Error("the listener closed unexpectedly");
+}
+
+/** Run a connection until it ends, in the list of open ones; `then` runs after it. */
+function run(c: Connection, then: (() => void) | null): void {
+  connections.add(c);
+  // then(done, done), not finally(done): one promise fewer per connection (~90 ns measured).
+  const done = () => {
+    connections.delete(c);
+    then?.();
+  };
+  c.run().then(done, done);
+}
+
+/**
+ * Open (or swap to) the HTTPS listener with a pair, and tell the main thread how it went.
+ * @param atStart a refusal at start fails the start (the main thread validated the pair)
+ * @returns false when it failed at start
+ */
+function serveTls(m: TlsMaterial, atStart: boolean): boolean {
+  const opened = tls!.open(m, (e) => {
+    // The HTTPS listener closed by itself: die, so the pool starts a replacement.
+    if (!draining) {
+      setTimeout(() => {
+        throw e;
+      });
+    }
+  });
+  if (opened.error !== null && atStart) {
+    post({ type: "listen-failed", id, message: `HTTPS: ${opened.error}` });
+    return false;
+  }
+  post({ type: "tls", id, ...opened });
+  return true;
+}
+
+/**
+ * A TLS connection: its handshake first (bounded by HeaderTimeout, in the list of open
+ * connections, where a full worker may close it as it would a slow head), then the same
+ * HTTP/1.1 engine as plain connections. Refused by admission it is closed at once: a 503 would
+ * need a handshake the limits exist to avoid.
+ */
+function acceptTls(
+  conn: Deno.TlsConn,
+  settings: ConnectionSettings,
+  h: ConnectionHooks,
+  admission: Admission,
+): void {
+  const addr = conn.remoteAddr as Deno.NetAddr;
+  const peer: Peer = { ip: addr.hostname, port: addr.port };
+  const d = admission.decide(peer.ip, connections.view());
+  if (d.kind === "refuse") {
+    const note = admission.refused(d.reason, clock.now());
+    if (note !== null) h.error("warn", `${note} (closed before its TLS handshake)`, peer);
+    conn.close();
+    return;
+  }
+  if (d.kind === "evict") d.victim.evict();
+  admission.opened(peer.ip);
+  const note = (message: string) => log("debug", "tls", message, peer);
+  const now = clock.now();
+  const hs = new TlsHandshake(conn, now, now + settings.headerTimeoutMs, note, stalled!);
+  connections.add(hs);
+  tlsConnections++;
+  const ended = () => {
+    tlsConnections--;
+    admission.closed(peer.ip);
+  };
+  hs.run().then((ready) => {
+    connections.delete(hs);
+    if (!ready) return ended();
+    run(new Connection(connTransport(conn), peer, settings, h), ended);
+  });
 }
 
 /** Once a second: sessions and counters to the store, stats to the main thread. */
@@ -208,60 +299,6 @@ function tick(): Promise<unknown> {
 }
 
 /**
- * Accept until the listener is closed for shutdown. A failed accept must not end the loop (the
- * worker would stay alive with nobody accepting): a client gone before it was taken is skipped
- * at once, other failures (out of descriptors) pause briefly (see accept_errors.ts). Each kind
- * is logged at most once a second, with how many happened since the last line.
- */
-async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: ConnectionHooks) {
-  let failures = 0;
-  let failedAt = 0;
-  // Clients gone before accept: counted, and reported once a second at most; a count left over
-  // is reported by the first accept a second later, so a storm's size is never lost.
-  let gone = 0;
-  let goneAt = -Infinity;
-  let goneWhy = "";
-  const reportGone = (now: number) => {
-    h.error("info", `${gone} connection(s) gone before they were accepted: ${goneWhy}`);
-    goneAt = now;
-    gone = 0;
-  };
-  for (;;) {
-    let conn: Deno.Conn;
-    try {
-      conn = await l.accept();
-      failures = 0;
-      if (gone > 0 && clock.now() - goneAt >= 1000) reportGone(clock.now());
-    } catch (e) {
-      const step = acceptStep(e, failures + 1, draining);
-      if (step.kind === "stop") return;
-      const now = clock.refresh();
-      const why = e instanceof Error ? e.message : String(e);
-      if (step.kind === "next") {
-        gone++;
-        goneWhy = why;
-        if (now - goneAt >= 1000) reportGone(now);
-        continue;
-      }
-      failures++; // the worker's own failure: clients gone do not count
-      if (now - failedAt >= 1000) {
-        failedAt = now;
-        h.error("error", `accept failed (${failures} in a row): ${why}`);
-      }
-      if (step.ms > 0) await new Promise((r) => setTimeout(r, step.ms));
-      continue;
-    }
-    try {
-      onConn(conn);
-    } catch (e) { // the client may already be gone
-      h.error("debug", `connection dropped at accept: ${e instanceof Error ? e.message : e}`);
-      try {
-        conn.close();
-      } catch { /* closed */ }
-    }
-  }
-}
-
 /**
  * Over MaxConnectionsPerClient, or MaxSimultaneousConnections with no connection to close
  * instead: answer 503 with Retry-After and close, so the client learns why (nginx would leave
@@ -282,6 +319,7 @@ function refuse(
     peer,
     serverHeader: settings.serverHeader,
     chunkSize: settings.readChunkSize,
+    logScheme: settings.logScheme ? settings.scheme : null,
     hooks: h,
     host: { responseStarted() {}, progressed() {} },
   });
@@ -297,6 +335,7 @@ function refuse(
 function sweep(): void {
   const now = clock.refresh();
   for (const c of connections.snapshot()) if (c.deadline <= now) c.onTimeout();
+  stalled?.flush();
 }
 
 async function stop(graceMs: number): Promise<void> {
@@ -304,12 +343,15 @@ async function stop(graceMs: number): Promise<void> {
   try {
     listener?.close();
   } catch { /* already closed */ }
+  tls?.close();
   const until = Date.now() + graceMs;
   while (connections.size > 0 && Date.now() < until) {
     for (const c of connections.snapshot()) if (c.idle) c.close();
+    stalled?.flush();
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const c of connections.snapshot()) c.close();
+  stalled?.flush();
   // Flush what is pending (bounded by the store's timeouts), then close the store.
   await counters?.settle();
   await tick().catch(() => {});
@@ -329,5 +371,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     void stop(m.graceMs);
   } else if (m.type === "status") {
     status?.onStatus(m.seq, m.instance);
+  } else if (m.type === "tls") {
+    if (tls !== null && !draining) serveTls(m.material, false);
   }
 };

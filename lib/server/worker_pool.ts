@@ -56,6 +56,11 @@ export class WorkerPool {
     return true;
   }
 
+  /** Post a message to every worker there is now (a replacement gets its start message). */
+  broadcast(m: ToWorker): void {
+    for (const s of this.#slots.values()) s.worker.postMessage(m);
+  }
+
   /** Workers currently ready. */
   get ready(): number {
     let n = 0;

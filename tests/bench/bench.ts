@@ -92,6 +92,7 @@ async function measure(c: Context): Promise<void> {
     nginx: c.tools.nginx,
     workers: navigator.hardwareConcurrency,
     idleConnections: c.idle,
+    tls: c.fixtures.tls,
   };
   await startAll(ctx, c, c.live);
   const startedAt = new Date().toISOString();
@@ -102,6 +103,7 @@ async function measure(c: Context): Promise<void> {
     opts: c.opts,
     wrk: c.tools.wrk,
     rangeScript: c.fixtures.rangeScript,
+    tlsCa: c.fixtures.tls.caPem,
     ticksPerSecond: await clockTicks(),
     log: note,
   });

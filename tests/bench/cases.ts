@@ -25,6 +25,8 @@ export interface WrkCase {
   readonly metric: Metric;
   /** Status every response must have (checked once before the rounds). */
   readonly expectStatus: number;
+  /** Over TLS: https:// to the server's HTTPS port (same certificate for every server). */
+  readonly tls: boolean;
 }
 
 /** A file the bench writes into the temporary document root. */
@@ -67,6 +69,7 @@ function wrkCase(c: Partial<WrkCase> & Pick<WrkCase, "id" | "title" | "path">): 
     rangeScript: false,
     metric: "rps",
     expectStatus: 200,
+    tls: false,
     ...c,
   };
 }
@@ -104,7 +107,31 @@ export const WRK_CASES: readonly WrkCase[] = [
     rangeScript: true,
     expectStatus: 206,
   }),
+  wrkCase({
+    id: "tls-1k-c50",
+    title: "1 KiB keep-alive over TLS c50",
+    path: "/1k.html",
+    tls: true,
+  }),
+  wrkCase({
+    id: "tls-10m-c8",
+    title: "10 MiB over TLS c8",
+    path: "/10m.bin",
+    connections: 8,
+    metric: "mbps",
+    tls: true,
+  }),
+  wrkCase({
+    id: "tls-close-c50",
+    title: "1 KiB new TLS connection per request c50",
+    path: "/1k.html",
+    headers: ["Connection: close"],
+    tls: true,
+  }),
 ];
+
+/** Ids of the cases over TLS. */
+export const TLS_CASES: readonly string[] = WRK_CASES.filter((c) => c.tls).map((c) => c.id);
 
 /** Range header values the Range mix cycles through (single, suffix, open, multi-range). */
 export const RANGE_MIX: readonly string[] = [

@@ -46,6 +46,14 @@ export interface OursConf {
   readonly errorPages: string;
   /** Sessions as shipped (true) or `Sessions = Off`. */
   readonly sessions: boolean;
+  /** HTTPS on a free port with this certificate and key (null: none). */
+  readonly tls: TlsFiles | null;
+}
+
+/** The bench's certificate and key (PEM files), served by every server's HTTPS listener. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /**
@@ -53,7 +61,8 @@ export interface OursConf {
  * ErrorLog and ErrorPages (made absolute, since the copy lives in a temp folder) replaced;
  * MaxConnectionsPerClient at its maximum, since the bench's one address (wrk's 256
  * connections, the idle case's 10 000) stands for many clients, and nginx has no such limit;
- * `Sessions = Off` only for the "sessions off" variant.
+ * `Sessions = Off` only for the "sessions off" variant; TLSListen, TLSCertificate and TLSKey
+ * when it serves HTTPS too.
  * @param shipped the bundled http.conf text
  * @param o folders and switches
  * @returns config text or Error
@@ -68,6 +77,11 @@ export function oursConf(shipped: string, o: OursConf): string | Error {
     MaxConnectionsPerClient: "1000000",
   };
   if (!o.sessions) edits["Sessions"] = "Off";
+  if (o.tls !== null) {
+    edits["TLSListen"] = "127.0.0.1:0";
+    edits["TLSCertificate"] = o.tls.cert;
+    edits["TLSKey"] = o.tls.key;
+  }
   return editConf(shipped, edits);
 }
 
@@ -85,13 +99,16 @@ export interface NginxConf {
   readonly tuned: boolean;
   /** worker_connections: room for the idle case on one worker. */
   readonly workerConnections: number;
+  /** An `ssl` listener on this port with the bench's certificate (null: none). */
+  readonly tls: (TlsFiles & { readonly port: number }) | null;
 }
 
 /** keepalive_requests and keepalive_timeout matching http.conf's MaxKeepAliveRequests/KeepAliveTimeout. */
 export const NGINX_KEEPALIVE = { requests: 1000, timeout: "15s" } as const;
 
 /**
- * nginx.conf text: Debian-like defaults with sendfile on and a combined access log to a file.
+ * nginx.conf text: Debian-like defaults with sendfile on and a combined access log to a file,
+ * and an `ssl` listener for the TLS cases.
  * @param o settings
  * @returns config text
  */
@@ -99,6 +116,13 @@ export function nginxConf(o: NginxConf): string {
   const tuned = o.tuned
     ? ["    open_file_cache max=1000 inactive=20s;", "    open_file_cache_valid 1s;"]
     : [];
+  // No shared session cache: ours has none either (each worker's listener keeps its own).
+  const tls = o.tls === null ? [] : [
+    `        listen 127.0.0.1:${o.tls.port} ssl;`,
+    `        ssl_certificate ${o.tls.cert};`,
+    `        ssl_certificate_key ${o.tls.key};`,
+    "        ssl_protocols TLSv1.2 TLSv1.3;",
+  ];
   return [
     `worker_processes ${o.workers};`,
     "daemon off;",
@@ -117,6 +141,7 @@ export function nginxConf(o: NginxConf): string {
     ...tuned,
     "    server {",
     `        listen 127.0.0.1:${o.port};`,
+    ...tls,
     `        root ${o.docRoot};`,
     "    }",
     "}",

@@ -36,6 +36,7 @@ Deno.test("oursConf() changes only address, folders, logs and the per-client lim
     logDir: "/t/logs",
     errorPages: "/repo/error",
     sessions: true,
+    tls: null,
   });
   assert.ok(typeof conf === "string");
   const before = values(SHIPPED);
@@ -55,14 +56,21 @@ Deno.test("oursConf() changes only address, folders, logs and the per-client lim
 });
 
 Deno.test("oursConf() turns sessions off for the sessions-off variant", () => {
-  const opts = { docRoot: "/w", logDir: "/l", errorPages: "/e", sessions: false };
+  const opts = { docRoot: "/w", logDir: "/l", errorPages: "/e", sessions: false, tls: null };
   const conf = oursConf(SHIPPED, opts);
   assert.ok(typeof conf === "string");
   assert.equal(values(conf).get("Sessions"), "Off");
 });
 
 Deno.test("nginxConf() matches workers, port, root and logs, with open_file_cache only when tuned", () => {
-  const o = { workers: 4, port: 8081, docRoot: "/t/www", dir: "/t/ng", workerConnections: 11024 };
+  const o = {
+    workers: 4,
+    port: 8081,
+    docRoot: "/t/www",
+    dir: "/t/ng",
+    workerConnections: 11024,
+    tls: null,
+  };
   const plain = nginxConf({ ...o, tuned: false });
   for (
     const line of [
@@ -82,4 +90,38 @@ Deno.test("nginxConf() matches workers, port, root and logs, with open_file_cach
   assert.doesNotMatch(plain, /open_file_cache/);
   const tuned = nginxConf({ ...o, tuned: true });
   assert.match(tuned, /open_file_cache max=1000 inactive=20s;\n\s*open_file_cache_valid 1s;/);
+});
+
+Deno.test("oursConf() and nginxConf() serve HTTPS with the bench's certificate when asked", () => {
+  const tls = { cert: "/t/tls/leaf.pem", key: "/t/tls/leaf.key" };
+  const conf = oursConf(SHIPPED, {
+    docRoot: "/w",
+    logDir: "/l",
+    errorPages: "/e",
+    sessions: true,
+    tls,
+  });
+  assert.ok(typeof conf === "string");
+  const v = values(conf);
+  assert.equal(v.get("TLSListen"), "127.0.0.1:0");
+  assert.equal(v.get("TLSCertificate"), tls.cert);
+  assert.equal(v.get("TLSKey"), tls.key);
+  const ng = nginxConf({
+    workers: 2,
+    port: 8081,
+    docRoot: "/w",
+    dir: "/n",
+    tuned: false,
+    workerConnections: 1024,
+    tls: { ...tls, port: 8443 },
+  }).split("\n");
+  for (
+    const line of [
+      "        listen 127.0.0.1:8081;",
+      "        listen 127.0.0.1:8443 ssl;",
+      "        ssl_certificate /t/tls/leaf.pem;",
+      "        ssl_certificate_key /t/tls/leaf.key;",
+      "        ssl_protocols TLSv1.2 TLSv1.3;",
+    ]
+  ) assert.ok(ng.includes(line), line);
 });

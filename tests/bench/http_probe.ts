@@ -138,16 +138,20 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  * @param port port on 127.0.0.1
  * @param path request target
  * @param headers extra header lines
+ * @param tlsCa over TLS, verifying the server against this CA (PEM) as "localhost"
  * @returns status or Error
  */
 export async function fetchStatus(
   port: number,
   path: string,
   headers: readonly string[] = [],
+  tlsCa: string | null = null,
 ): Promise<number | Error> {
   let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn = tlsCa === null
+      ? await Deno.connect({ hostname: "127.0.0.1", port })
+      : await Deno.connectTls({ hostname: "localhost", port, caCerts: [tlsCa] });
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }

@@ -10,6 +10,7 @@
 /// <reference lib="deno.worker" />
 
 import { connTransport } from "../../lib/server/conn_transport.ts";
+import { setListenerNoDelay } from "../../lib/server/libc.ts";
 import { writeAll } from "../../lib/server/transport.ts";
 
 /** Message from raw_loop_ref.ts. */
@@ -17,6 +18,8 @@ export interface RawStart {
   readonly port: number;
   /** Files by request path ("/1k.html"), read once by the main thread. */
   readonly files: Readonly<Record<string, Uint8Array>>;
+  /** Also listen with TLS on this port, with this certificate chain and key (PEM). */
+  readonly tls: { readonly port: number; readonly cert: string; readonly key: string } | null;
 }
 
 const enc = new TextEncoder();
@@ -114,10 +117,24 @@ function growTo(b: Uint8Array, size: number): Uint8Array {
 }
 
 self.onmessage = async (e: MessageEvent<RawStart>) => {
-  const { port, files } = e.data;
+  const { port, files, tls } = e.data;
   refresh(files);
   setInterval(() => refresh(files), 200);
   const l = Deno.listen({ hostname: "127.0.0.1", port, reusePort: true });
+  if (tls !== null) {
+    const t = Deno.listenTls({
+      hostname: "127.0.0.1",
+      port: tls.port,
+      reusePort: true,
+      alpnProtocols: ["http/1.1"],
+      cert: tls.cert,
+      key: tls.key,
+    });
+    setListenerNoDelay(tls.port);
+    (async () => {
+      for await (const conn of t) void serve(conn);
+    })();
+  }
   self.postMessage("ready");
   for await (const conn of l) void serve(conn);
 };

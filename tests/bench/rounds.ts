@@ -33,6 +33,8 @@ export interface LoopPlan {
   readonly opts: BenchOptions;
   readonly wrk: string;
   readonly rangeScript: string;
+  /** The CA (PEM) the TLS cases' certificate verifies against (for the preflight probe). */
+  readonly tlsCa: string;
   /** Clock ticks per second of /proc CPU times. */
   readonly ticksPerSecond: number;
   /** Progress output. */
@@ -51,10 +53,12 @@ export interface LoopResult {
 const PAUSE_MS = 300;
 const pause = () => new Promise((r) => setTimeout(r, PAUSE_MS));
 
-async function checkCase(port: number, c: WrkCase): Promise<string | null> {
+async function checkCase(s: RunningServer, c: WrkCase, ca: string): Promise<string | null> {
+  if (c.tls && s.tlsPort === null) return "no HTTPS listener";
+  const port = c.tls ? s.tlsPort! : s.port;
   const variants = c.rangeScript ? RANGE_MIX.map((r) => [`Range: ${r}`]) : [[...c.headers]];
   for (const headers of variants) {
-    const got = await fetchStatus(port, c.path, headers);
+    const got = await fetchStatus(port, c.path, headers, c.tls ? ca : null);
     if (got !== c.expectStatus) {
       const what = got instanceof Error ? got.message : `status ${got}`;
       return `GET ${c.path} ${headers.join(" ")} answered ${what}, expected ${c.expectStatus}`;
@@ -75,7 +79,7 @@ export async function preflight(plan: LoopPlan, skipped: string[]): Promise<stri
   for (const { def, running } of plan.live) {
     for (const c of plan.cases) {
       if (!runsCase(def, c.id)) continue;
-      const why = await checkCase(running.port, c);
+      const why = await checkCase(running, c, plan.tlsCa);
       if (why === null) continue;
       skipped.push(`${def.id}/${c.id}`);
       warnings.push(`${def.label}: ${c.title} skipped: ${why}`);
@@ -105,6 +109,7 @@ export async function warmUp(plan: LoopPlan): Promise<void> {
 function runOf(plan: LoopPlan, s: RunningServer) {
   return {
     port: s.port,
+    tlsPort: s.tlsPort,
     seconds: plan.opts.seconds,
     threads: plan.opts.threads,
     rangeScript: plan.rangeScript,

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { freePort, ServerProcess } from "./child.ts";
-import { type NginxConf, nginxConf, oursConf } from "./configs.ts";
+import { type NginxConf, nginxConf, oursConf, type TlsFiles } from "./configs.ts";
 
 /** Everything a server needs to start. */
 export interface StartContext {
@@ -23,12 +23,16 @@ export interface StartContext {
   workers: number;
   /** Room for the idle case (nginx worker_connections). */
   readonly idleConnections: number;
+  /** The certificate every HTTPS listener serves. */
+  readonly tls: TlsFiles;
 }
 
 /** A started server. */
 export interface RunningServer {
   /** Port on 127.0.0.1. */
   readonly port: number;
+  /** HTTPS port on 127.0.0.1, or null when the server has no HTTPS listener. */
+  readonly tlsPort: number | null;
   /** The process (its pid is the top of the tree whose RSS is measured). */
   readonly proc: ServerProcess;
   /** Stop it and wait for the exit. */
@@ -59,13 +63,16 @@ export interface CheckoutDir {
   readonly dir: string;
 }
 
-const OURS_READY = /httpserver listening on http:\/\/[^\s]+:(\d+) \((\d+) workers\)/;
+const OURS_READY =
+  /httpserver listening on http:\/\/[^\s]+:(\d+)(?: and https:\/\/[^\s]+:(\d+))? \((\d+) workers\)/;
 const START_TIMEOUT_MS = 20_000;
 
 /** How one row of ours is started. */
 interface OursRow {
   /** Sessions as shipped, or off. */
   readonly sessions: boolean;
+  /** Serve HTTPS too (when that revision's http.conf has TLSListen). */
+  readonly tls: boolean;
   /** Folder name of its config and logs in the run's temporary folder. */
   readonly name: string;
   /** The checkout whose main.ts, http.conf and error/ it runs; null for this repository. */
@@ -78,11 +85,13 @@ function startOurs(row: OursRow) {
     const dir = join(ctx.tmpDir, row.name);
     await Deno.mkdir(join(dir, "logs"), { recursive: true });
     const shipped = await Deno.readTextFile(join(src, "http.conf"));
+    const tls = row.tls && /^TLSListen\s*=/m.test(shipped) ? ctx.tls : null;
     const conf = oursConf(shipped, {
       docRoot: ctx.docRoot,
       logDir: join(dir, "logs"),
       errorPages: join(src, "error"),
       sessions: row.sessions,
+      tls,
     });
     if (conf instanceof Error) throw new Error(`Cannot start ours (${row.name}): ${conf.message}`);
     await Deno.writeTextFile(join(dir, "http.conf"), conf);
@@ -90,8 +99,9 @@ function startOurs(row: OursRow) {
     const proc = new ServerProcess(Deno.execPath(), args, { cwd: src });
     const m = await proc.waitFor(OURS_READY, START_TIMEOUT_MS);
     if (m instanceof Error) throw new Error(`Cannot start ours (${row.name}): ${m.message}`);
-    ctx.workers = Number(m[2]);
-    return { port: Number(m[1]), proc, stop: () => proc.stop("SIGTERM", 15_000) };
+    ctx.workers = Number(m[3]);
+    const tlsPort = m[2] === undefined ? null : Number(m[2]);
+    return { port: Number(m[1]), tlsPort, proc, stop: () => proc.stop("SIGTERM", 15_000) };
   };
 }
 
@@ -117,20 +127,20 @@ export function revisionLabel(label: string, short: string): string {
 
 /** A row of ours, and how the same row starts from another checkout. */
 function oursDef(
-  o: { id: string; label: string; only: readonly string[] | null; sessions: boolean },
+  o: { id: string; label: string; only: readonly string[] | null; sessions: boolean; tls: boolean },
 ): ServerDef {
   return {
     id: o.id,
     label: o.label,
     only: o.only,
-    start: startOurs({ sessions: o.sessions, name: o.id, checkout: null }),
+    start: startOurs({ sessions: o.sessions, tls: o.tls, name: o.id, checkout: null }),
     atCheckout: (checkout) => {
       const id = revisionId(o.id, checkout.short);
       return {
         id,
         label: revisionLabel(o.label, checkout.short),
         only: o.only,
-        start: startOurs({ sessions: o.sessions, name: id, checkout }),
+        start: startOurs({ sessions: o.sessions, tls: o.tls, name: id, checkout }),
         revisionOf: o.id,
       };
     },
@@ -148,13 +158,14 @@ function startNginx(tuned: boolean, name: string) {
       dir,
       tuned,
       workerConnections: Math.max(1024, ctx.idleConnections + 1024),
+      tls: { ...ctx.tls, port: freePort() },
     };
     await Deno.writeTextFile(join(dir, "nginx.conf"), nginxConf(o));
     const args = ["-c", join(dir, "nginx.conf"), "-p", dir, "-e", join(dir, "error.log")];
     const proc = new ServerProcess(ctx.nginx, args, {});
     const err = await proc.waitHttp(o.port, START_TIMEOUT_MS);
     if (err !== null) throw new Error(`Cannot start ${name}: ${err.message}`);
-    return { port: o.port, proc, stop: () => proc.stop("SIGQUIT", 10_000) };
+    return { port: o.port, tlsPort: o.tls!.port, proc, stop: () => proc.stop("SIGQUIT", 10_000) };
   };
 }
 
@@ -167,18 +178,23 @@ async function startDenoRef(ctx: StartContext): Promise<RunningServer> {
   const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir, env });
   const err = await proc.waitHttp(port, START_TIMEOUT_MS);
   if (err !== null) throw new Error(`Cannot start the Deno.serve reference: ${err.message}`);
-  return { port, proc, stop: () => proc.stop("SIGTERM", 10_000) };
+  return { port, tlsPort: null, proc, stop: () => proc.stop("SIGTERM", 10_000) };
 }
 
 async function startRawLoop(ctx: StartContext): Promise<RunningServer> {
   const port = freePort();
+  const tlsPort = freePort();
   const script = join(ctx.repoDir, "tests", "bench", "raw_loop_ref.ts");
-  const args = ["run", "-A", script, String(port), String(ctx.workers)];
-  const env = { BENCH_DOCROOT: ctx.docRoot };
+  const args = ["run", "-A", script, String(port), String(ctx.workers), String(tlsPort)];
+  const env = {
+    BENCH_DOCROOT: ctx.docRoot,
+    BENCH_TLS_CERT: ctx.tls.cert,
+    BENCH_TLS_KEY: ctx.tls.key,
+  };
   const proc = new ServerProcess(Deno.execPath(), args, { cwd: ctx.repoDir, env });
   const err = await proc.waitHttp(port, START_TIMEOUT_MS);
   if (err !== null) throw new Error(`Cannot start the raw-loop reference: ${err.message}`);
-  return { port, proc, stop: () => proc.stop("SIGTERM", 10_000) };
+  return { port, tlsPort, proc, stop: () => proc.stop("SIGTERM", 10_000) };
 }
 
 /** The 1 KiB keep-alive cases, where the sessions-off variant of ours also runs. */
@@ -189,12 +205,13 @@ const ONE_KIB_CASES = ["1k-c50", "1k-c256"];
  * come first: it reports the worker count the others are given.
  */
 export const SERVERS: readonly ServerDef[] = [
-  oursDef({ id: "ours", label: "ours", only: null, sessions: true }),
+  oursDef({ id: "ours", label: "ours", only: null, sessions: true, tls: true }),
   oursDef({
     id: "ours-nosess",
     label: "ours (sessions off)",
     only: ONE_KIB_CASES,
     sessions: false,
+    tls: false,
   }),
   { id: "nginx", label: "nginx", only: null, start: startNginx(false, "nginx") },
   { id: "nginx-tuned", label: "nginx tuned", only: null, start: startNginx(true, "nginx-tuned") },
@@ -207,11 +224,12 @@ export const SERVERS: readonly ServerDef[] = [
     start: startDenoRef,
   },
   // The floor under ours: Deno's accept, read, write and close with responses prepared once,
-  // so only the cases whose answer is one fixed small response.
+  // so only the cases whose answer is one fixed small response. Over TLS it is the floor
+  // Deno's listenTls (rustls) sets.
   {
     id: "raw",
     label: "raw Deno loop",
-    only: ["1k-c50", "1k-c256", "64k-c50", "1k-close", "404-c50"],
+    only: ["1k-c50", "1k-c256", "64k-c50", "1k-close", "404-c50", "tls-1k-c50", "tls-close-c50"],
     start: startRawLoop,
   },
 ];

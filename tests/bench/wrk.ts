@@ -11,6 +11,8 @@ import { parseWrkOutput, type WrkResult } from "./wrk_output.ts";
 export interface WrkRun {
   /** Port on 127.0.0.1. */
   readonly port: number;
+  /** HTTPS port on 127.0.0.1 (null: the server has none). */
+  readonly tlsPort: number | null;
   /** `-d` in seconds. */
   readonly seconds: number;
   /** `-t`. */
@@ -20,19 +22,23 @@ export interface WrkRun {
 }
 
 /**
- * The wrk command line for a case (always 127.0.0.1, always `--latency`).
+ * The wrk command line for a case (always 127.0.0.1, always `--latency`; https:// for a TLS case,
+ * which wrk speaks through OpenSSL without checking the certificate).
  * @param c the case
  * @param run port, duration, threads, script path
  * @returns arguments after `wrk`
  * @example
- * wrkArgs(WRK_CASES[0], { port: 8080, seconds: 5, threads: 2, rangeScript: "/t/r.lua" });
+ * wrkArgs(WRK_CASES[0], { port: 8080, tlsPort: null, seconds: 5, threads: 2, rangeScript: "/t/r.lua" });
  * // ["-t2", "-c50", "-d5s", "--latency", "http://127.0.0.1:8080/1k.html"]
  */
 export function wrkArgs(c: WrkCase, run: WrkRun): string[] {
   const args = [`-t${run.threads}`, `-c${c.connections}`, `-d${run.seconds}s`, "--latency"];
   for (const h of c.headers) args.push("-H", h);
   if (c.rangeScript) args.push("-s", run.rangeScript);
-  args.push(`http://127.0.0.1:${run.port}${c.path}`);
+  if (c.tls && run.tlsPort === null) throw new Error(`Cannot run ${c.id}: no HTTPS port`);
+  args.push(
+    c.tls ? `https://127.0.0.1:${run.tlsPort}${c.path}` : `http://127.0.0.1:${run.port}${c.path}`,
+  );
   return args;
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runWrk, splitCpuLine } from "./wrk.ts";
+import { WRK_CASES } from "./cases.ts";
+import { runWrk, splitCpuLine, wrkArgs } from "./wrk.ts";
 import { REPORT_404 as REPORT } from "./wrk_samples.ts";
 
 Deno.test("splitCpuLine() separates wrk's report from the shell's stat line", () => {
@@ -31,4 +32,20 @@ Deno.test("runWrk() returns the parsed report and the CPU time the wrk process u
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("wrkArgs() sends a TLS case to the HTTPS port over https://", () => {
+  const run = { port: 8080, tlsPort: 8443, seconds: 2, threads: 2, rangeScript: "/r.lua" };
+  const tls = WRK_CASES.find((c) => c.id === "tls-close-c50")!;
+  assert.deepEqual(wrkArgs(tls, run), [
+    "-t2",
+    "-c50",
+    "-d2s",
+    "--latency",
+    "-H",
+    "Connection: close",
+    "https://127.0.0.1:8443/1k.html",
+  ]);
+  assert.equal(wrkArgs(WRK_CASES[0]!, run).at(-1), "http://127.0.0.1:8080/1k.html");
+  assert.throws(() => wrkArgs(tls, { ...run, tlsPort: null }), /no HTTPS port/);
 });

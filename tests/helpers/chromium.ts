@@ -15,12 +15,17 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Start Chromium headless with a fresh profile and open one page. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Start Chromium headless with a fresh profile and open one page.
+ * @param o.home HOME for Chromium: its NSS database (`$HOME/.pki/nssdb`) holds the certificate
+ *   authorities the user trusts, where an HTTPS test puts its own
+ */
+export async function launchChromium(o: { home?: string } = {}): Promise<Browser> {
   const profile = tempDir();
   let proc: Deno.ChildProcess;
   try {
     proc = new Deno.Command("chromium", {
+      ...(o.home === undefined ? {} : { env: { HOME: o.home } }),
       args: [
         "--headless",
         "--no-sandbox",

@@ -34,11 +34,15 @@ export interface ServerOptions {
    * reach it), e.g. `unshare -m` mounting a read-only folder into the root.
    */
   readonly wrap?: (root: string) => readonly string[];
+  /** Run without --allow-ffi (what happens where FFI is not granted). */
+  readonly withoutFfi?: boolean;
 }
 
 /** A running server. */
 export interface TestServer {
   readonly port: number;
+  /** The HTTPS port, when the start line named one. */
+  readonly tlsPort: number | null;
   readonly dir: string;
   readonly root: string;
   readonly proc: Deno.ChildProcess;
@@ -110,7 +114,7 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   Deno.writeTextFileSync(join(dir, "http.conf"), conf);
   const run = [
     Deno.execPath(),
-    ...RUN_FLAGS,
+    ...RUN_FLAGS.filter((f) => !(o.withoutFfi && f === "--allow-ffi")),
     join(REPO, "main.ts"),
     "--config",
     join(dir, "http.conf"),
@@ -139,9 +143,10 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     pump(proc.stdout, (t) => (out += t)),
     pump(proc.stderr, (t) => (err += t)),
   ]);
-  const port = await waitForPort(() => out, () => err, proc);
+  const { port, tlsPort } = await waitForPort(() => out, () => err, proc);
   const server: TestServer = {
     port,
+    tlsPort,
     dir,
     root,
     proc,
@@ -161,18 +166,24 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   return server;
 }
 
+/**
+ * The start line: `httpserver listening on http://HOST:PORT (N workers)`, with HTTPS
+ * `... on http://HOST:PORT and https://HOST:PORT (N workers)`. A terminal ends lines with CRLF.
+ */
+export const LISTENING_LINE =
+  /^httpserver listening on http:\/\/[^\s]+:(\d+)(?: and https:\/\/[^\s]+:(\d+))? \(\d+ workers\)\r?$/m;
+
 async function waitForPort(
   out: () => string,
   err: () => string,
   proc: Deno.ChildProcess,
-): Promise<number> {
+): Promise<{ port: number; tlsPort: number | null }> {
   let exited = false;
   proc.status.then(() => (exited = true));
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
-    // A terminal ends lines with CRLF.
-    const m = /^httpserver listening on http:\/\/[^\s]+:(\d+) \(\d+ workers\)\r?$/m.exec(out());
-    if (m) return Number(m[1]);
+    const m = LISTENING_LINE.exec(out());
+    if (m) return { port: Number(m[1]), tlsPort: m[2] === undefined ? null : Number(m[2]) };
     if (exited) throw new Error(`server exited before listening:\n${out()}\n${err()}`);
     await new Promise((r) => setTimeout(r, 20));
   }

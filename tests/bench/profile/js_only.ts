@@ -37,6 +37,7 @@ const config = { ...parsed, memcached: [] };
 const clock = new LoopClock();
 const worker = buildPipeline(config, {}, "profile-session-key-0123456789", {
   id: 1,
+  tlsPort: null,
   post: () => {},
   log: () => {},
   now: clock.now,
