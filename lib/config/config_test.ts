@@ -87,6 +87,15 @@ Deno.test("defaultConfig() holds every documented default", () => {
     fileCacheBytes: 64 * 1024 * 1024,
     fileCacheMaxFile: 256 * 1024,
     fileCacheRevalidateMs: 1000,
+    acme: false,
+    acmeDomains: [],
+    acmeEmail: "",
+    acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+    acmeCa: "",
+    acmeStorage: "/srv/site/acme",
+    acmeRetryMs: 600_000,
+    acmeRetryMaxMs: 12 * 3_600_000,
+    acmeTimeoutMs: 300_000,
   });
 });
 
@@ -188,6 +197,22 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["FileCacheSize", "0", "fileCacheBytes", 0],
   ["FileCacheMaxFileSize", "1m", "fileCacheMaxFile", 1024 * 1024],
   ["FileCacheRevalidate", "0", "fileCacheRevalidateMs", 0],
+  ["ACME", "Off", "acme", false],
+  ["ACMEDomains", "Example.org, www.example.org example.org", "acmeDomains", [
+    "example.org",
+    "www.example.org",
+  ]],
+  ["ACMEDomains", "", "acmeDomains", []],
+  ["ACMEEmail", "admin@example.org", "acmeEmail", "admin@example.org"],
+  ["ACMEEmail", "", "acmeEmail", ""],
+  ["ACMEDirectory", "https://127.0.0.1:14000/dir", "acmeDirectory", "https://127.0.0.1:14000/dir"],
+  ["ACMECA", "pebble.pem", "acmeCa", "/srv/site/pebble.pem"],
+  ["ACMECA", "", "acmeCa", ""],
+  ["ACMEStorage", "/var/lib/httpserver/acme", "acmeStorage", "/var/lib/httpserver/acme"],
+  ["ACMEStorage", "certs", "acmeStorage", "/srv/site/certs"],
+  ["ACMERetry", "30s", "acmeRetryMs", 30_000],
+  ["ACMERetryMax", "1h", "acmeRetryMaxMs", 3_600_000],
+  ["ACMETimeout", "2m", "acmeTimeoutMs", 120_000],
 ];
 
 Deno.test("parseConfig() reads every key's value", () => {
@@ -279,6 +304,21 @@ const BAD: [string, string][] = [
   ["FileCacheSize", "65g"],
   ["FileCacheMaxFileSize", "2g"],
   ["FileCacheRevalidate", "2h"],
+  ["ACME", "auto"],
+  ["ACMEDomains", "*.example.org"],
+  ["ACMEDomains", "192.168.1.7"],
+  ["ACMEDomains", "under_score.example.org"],
+  ["ACMEEmail", "mailto:admin@example.org"],
+  ["ACMEEmail", "admin"],
+  ["ACMEEmail", "a b@example.org"],
+  ["ACMEDirectory", "http://127.0.0.1:14000/dir"],
+  ["ACMEDirectory", "acme-v02.api.letsencrypt.org/directory"],
+  ["ACMEDirectory", "https://user:pw@ca.example/dir"],
+  ["ACMECA", '"\\u0000"'],
+  ["ACMEStorage", ""],
+  ["ACMERetry", "0"],
+  ["ACMERetryMax", "8d"],
+  ["ACMETimeout", "1s"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {
@@ -451,6 +491,10 @@ Deno.test("parseConfig() cross-checks keys that depend on each other", () => {
     ["HeaderTimeout = 2m\n", "HeaderTimeout", 1, /must not exceed RequestTimeout/],
     ["RequestTimeout = 1s\n", "RequestTimeout", 1, /HeaderTimeout \(10000ms\)/],
     ["FileCacheSize = 100k\n", "FileCacheSize", 1, /FileCacheMaxFileSize/],
+    ["ACME = On\n", "ACME", 1, /ACME On requires ACMEDomains/],
+    ["ACMEDomains =\nACME = On\n", "ACMEDomains", 1, /ACME On requires ACMEDomains/],
+    ["ACMERetry = 13h\n", "ACMERetry", 1, /ACMERetry \(46800000ms\) must not exceed ACMERetryMax/],
+    ["ACMERetryMax = 1m\n", "ACMERetryMax", 1, /must not exceed ACMERetryMax \(60000ms\)/],
   ];
   for (const [text, key, line, re] of cases) {
     const e = parseError(text);

@@ -8,6 +8,7 @@
  */
 
 import { resolve } from "node:path";
+import { ACME_KEYS } from "./acme_keys.ts";
 import type { Config, HostPort, LogLevel } from "./types.ts";
 import {
   PORT_RANGE,
@@ -226,6 +227,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   FileCacheSize: field("fileCacheBytes", size(RANGES.FileCacheSize)),
   FileCacheMaxFileSize: field("fileCacheMaxFile", size(RANGES.FileCacheMaxFileSize)),
   FileCacheRevalidate: field("fileCacheRevalidateMs", duration(RANGES.FileCacheRevalidate)),
+  ...ACME_KEYS,
 };
 
 /**
