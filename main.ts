@@ -16,6 +16,15 @@ import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
 import { StatusBoard } from "./lib/server/status_board.ts";
+import { ChallengeFanout } from "./lib/server/acme_fanout.ts";
+import {
+  type AcmeService,
+  type AcmeSetup,
+  AcmeSetupError,
+  checkAcme,
+  startAcme,
+  startingView,
+} from "./lib/server/acme_service.ts";
 import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
@@ -167,6 +176,7 @@ async function openLogs(config: Config, text: string): Promise<LogWriter> {
 }
 
 async function run(config: Config, text: string, session: SessionKey): Promise<number> {
+  const acmeSetup = config.acme ? checkAcmeSettings(config, text) : null;
   const logs = await openLogs(config, text);
   const templates = Object.fromEntries(
     loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
@@ -179,6 +189,10 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     ));
   }
   const port = resolveListenPort(config.listen.host, config.listen.port);
+  const fanout = acmeSetup === null
+    ? null
+    : new ChallengeFanout({ workers: config.workers, send: (id, m) => pool.send(id, m) });
+  let acme: AcmeService | null = null;
   const board = new StatusBoard({
     server: `${SERVER_NAME}/${SERVER_VERSION}`,
     hostname: hostname(),
@@ -186,6 +200,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     workers: config.workers,
     sessions: config.sessions,
     servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
+    ...(fanout === null ? {} : { acme: () => acme?.manager.view() ?? startingView(config) }),
   });
   const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
   const pool: WorkerPool = new WorkerPool({
@@ -199,8 +214,10 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
       port,
       templates,
       sessionKey: session.key,
+      acmeChallenges: fanout?.tokens ?? {},
     }),
     onMessage(m) {
+      fanout?.onMessage(m);
       const note = board.onMessage(m);
       if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
       if (m.type === "status-request") {
@@ -232,6 +249,11 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     ),
   );
   out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
+  // Plain HTTP serves already; the ACME client loads, and a certificate due is ordered, behind.
+  const acmeStarted = acmeSetup === null || fanout === null
+    ? Promise.resolve(null)
+    : startAutomaticCertificates(acmeSetup, config, logs, fanout, session.key)
+      .then((started) => (acme = started));
   sweeper.now();
   // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
   // the same for a server run as a service (an administrator may send it by habit; by default
@@ -249,11 +271,57 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
   board.stopping();
   sweeper.stop();
+  (await acmeStarted)?.close();
   await pool.stop(config.shutdownGraceMs);
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
   return 0;
 }
+
+/** ACME On: ACMEStorage ready and ACMECA readable, or a ConfigError naming the key. */
+function checkAcmeSettings(config: Config, text: string): AcmeSetup {
+  try {
+    return checkAcme(config);
+  } catch (e) {
+    if (!(e instanceof AcmeSetupError)) throw e;
+    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
+  }
+}
+
+/** Start automatic certificates (plain HTTP serves already); null when they cannot start. */
+async function startAutomaticCertificates(
+  setup: AcmeSetup,
+  config: Config,
+  logs: LogWriter,
+  fanout: ChallengeFanout,
+  secret: string,
+): Promise<AcmeService | null> {
+  const log = (level: ErrorRecord["level"], message: string) =>
+    logs.error({ ...mainRecord(level, message), module: "acme" });
+  try {
+    return await startAcme(setup, {
+      config,
+      secret,
+      fanout,
+      log,
+      certificateWritten: acmeCertificateWritten,
+    });
+  } catch (e) {
+    log(
+      "error",
+      `automatic certificates cannot start: ${e instanceof Error ? e.message : e}; ` +
+        "plain HTTP keeps serving",
+    );
+    return null;
+  }
+}
+
+/**
+ * ACME just wrote a new certificate.pem and key.pem into ACMEStorage (atomically, key first):
+ * the HTTPS listener must serve them now rather than at its next TLSReloadInterval check.
+ * TODO(lead): when the https branch lands, call its `certificates.recheck()` here.
+ */
+function acmeCertificateWritten(): void {}
 
 /** Reopen both logs by name (log rotation) and say so in the (new) error log. */
 async function reopenLogs(logs: LogWriter, signal: string): Promise<void> {
@@ -342,6 +410,17 @@ async function main(): Promise<number> {
     return 1;
   }
   const { config, text } = loaded;
+  if (config.acme && config.memcached.length > 0 && session.generated) {
+    // The instances share the certificate's key through memcached, sealed with this secret.
+    err(`${SERVER_NAME}: ${
+      new ConfigError(
+        "with Memcached, the instances share the certificate through memcached, sealed with " +
+          "the session secret: set SessionKey or SessionKeyFile, the same on every instance",
+        { file: config.file, line: lineOf(text, "ACME"), key: "ACME" },
+      ).message
+    }`);
+    return 1;
+  }
   if (args.checkConfig) {
     out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
     return 0;

@@ -9,7 +9,7 @@ import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -24,8 +24,17 @@ export type ToWorker =
     readonly templates: Readonly<Record<string, string>>;
     /** The session signing secret, resolved by the main thread (SessionKey, file or random). */
     readonly sessionKey: string;
+    /** ACME challenge tokens being answered now -> their key authorizations (ACME On). */
+    readonly acmeChallenges: Readonly<Record<string, string>>;
   }
   | { readonly type: "stop"; readonly graceMs: number }
+  /** Answer an ACME challenge token from now on (null: stop answering it); acknowledge seq. */
+  | {
+    readonly type: "acme-challenge";
+    readonly seq: number;
+    readonly token: string;
+    readonly keyAuthorization: string | null;
+  }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 
@@ -55,6 +64,8 @@ export type FromWorker =
     readonly stats: WorkerStats;
   }
   | { readonly type: "stopped"; readonly id: number }
+  /** The worker applied the "acme-challenge" message `seq`. */
+  | { readonly type: "acme-challenge-ack"; readonly id: number; readonly seq: number }
   /** Once a second: counters since the last report and cumulative session counts. */
   | {
     readonly type: "stats";

@@ -1,18 +1,21 @@
 /**
  * What answers a request, in order. This file is the one place that order is written:
  *
- * 1. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
+ * 1. **ACME challenge** (acme_challenge.ts, `ACME = On`): `/.well-known/acme-challenge/<token>`
+ *    answered from memory (or from Memcached, for another instance's order) before any other
+ *    stage, a redirect to HTTPS included, can see it; an unknown token goes on.
+ * 2. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
  *    operator's page, so it gets no session cookie.
- * 2. **Session** (sessions.ts): the Set-Cookie line this response will carry, if any;
+ * 3. **Session** (sessions.ts): the Set-Cookie line this response will carry, if any;
  *    synchronous unless the shared store must be asked.
- * 3. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
+ * 4. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
  *    version, returned at once.
- * 4. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
+ * 5. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
  *    DELETE and OPTIONS.
- * 5. **Fields every response gets:** Set-Cookie from step 2 (not on `Cache-Control: public`);
+ * 6. **Fields every response gets:** Set-Cookie from step 3 (not on `Cache-Control: public`);
  *    then, when it is written, Server and Date (the writer's HeadCache) and the framing fields
  *    of the protocol (Connection, Transfer-Encoding: response_writer.ts for HTTP/1.1).
- * 6. **After the response** (request_counters.ts): the counters, once it has been written.
+ * 7. **After the response** (request_counters.ts): the counters, once it has been written.
  *
  * The pipeline sees a ServerRequest and returns a ResponsePlan: no bytes, no socket, no
  * HTTP/1.1 framing, so another protocol (TLS is only a transport; HTTP/2 would be a framing)
@@ -23,6 +26,7 @@
 import type { Config } from "../config/config.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { memoized, type ResponseMemo } from "../static/response_memo.ts";
+import { AcmeChallenges } from "./acme_challenge.ts";
 import type { FromWorker } from "./messages.ts";
 import type { Handler, ServerRequest } from "./request.ts";
 import { WorkerCounters } from "./request_counters.ts";
@@ -43,6 +47,7 @@ export interface Pipeline {
 
 /** The stages, each null when switched off. */
 export interface Stages {
+  readonly acme: AcmeChallenges | null;
   readonly status: StatusEndpoint | null;
   readonly sessions: WorkerSessions | null;
   readonly memo: ResponseMemo;
@@ -55,7 +60,7 @@ export interface Stages {
 export function createPipeline(s: Stages): Pipeline {
   const respond = memoized(s.memo, s.responder);
   const sessions = s.sessions;
-  const answer: Handler = (req) => {
+  const rest: Handler = (req) => {
     const page = s.status?.answer(req, s.errorPlan) ?? null;
     if (page !== null) return page;
     if (sessions === null) return respond(req);
@@ -71,6 +76,12 @@ export function createPipeline(s: Stages): Pipeline {
     return planned instanceof Promise
       ? planned.then((plan) => withSetCookie(plan, cookie))
       : withSetCookie(planned, cookie);
+  };
+  const acme = s.acme;
+  const answer: Handler = acme === null ? rest : (req) => {
+    const challenge = acme.answer(req);
+    if (challenge === null) return rest(req);
+    return challenge instanceof Promise ? challenge.then((p) => p ?? rest(req)) : challenge;
   };
   const counters = s.counters;
   return {
@@ -94,6 +105,8 @@ export interface PipelineHost {
 /** A worker's pipeline and the parts it runs on its own schedule (flushes, status answers). */
 export interface WorkerPipeline {
   readonly pipeline: Pipeline;
+  /** The challenge answers the main thread sends (null with ACME Off). */
+  readonly acme: AcmeChallenges | null;
   readonly site: Site;
   readonly store: ResilientStore;
   readonly sessions: WorkerSessions | null;
@@ -105,12 +118,14 @@ export interface WorkerPipeline {
  * Build every stage from the config, over one shared store.
  * @param templates error page templates by status, loaded once by the main thread
  * @param sessionKey the session signing secret resolved by the main thread
+ * @param acmeChallenges the ACME challenge answers when the worker starts
  */
 export function buildPipeline(
   config: Config,
   templates: Readonly<Record<string, string>>,
   sessionKey: string,
   host: PipelineHost,
+  acmeChallenges: Readonly<Record<string, string>> = {},
 ): WorkerPipeline {
   const store = openSharedStore(config, host.id, (m) => host.post(m));
   const sessions = config.sessions
@@ -127,7 +142,14 @@ export function buildPipeline(
     ? new StatusEndpoint(config, { id: host.id, store, post: (m) => host.post(m), log: host.log })
     : null;
   const site = buildSite(config, templates, host.now);
+  const acme = config.acme
+    ? new AcmeChallenges(
+      config.memcached.length > 0 ? (key) => store.getValue(key) : null,
+      acmeChallenges,
+    )
+    : null;
   const pipeline = createPipeline({
+    acme,
     status,
     sessions,
     memo: site.memo,
@@ -135,5 +157,5 @@ export function buildPipeline(
     errorPlan: site.errorPlan,
     counters,
   });
-  return { pipeline, site, store, sessions, counters, status };
+  return { pipeline, acme, site, store, sessions, counters, status };
 }

@@ -9,7 +9,13 @@
  */
 
 import type { ErrorRecord } from "../log/error_log.ts";
-import type { InstanceView, SessionsView, StoreView, WorkerRow } from "../pages/status_page.ts";
+import type {
+  AcmeView,
+  InstanceView,
+  SessionsView,
+  StoreView,
+  WorkerRow,
+} from "../pages/status_page.ts";
 import { CounterAggregate } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
@@ -29,6 +35,8 @@ export interface BoardOptions {
   readonly sessions: boolean;
   /** Memcached servers ("" = none: in-process store). */
   readonly servers: string;
+  /** Automatic certificates' state (ACME On), read at each snapshot. */
+  readonly acme?: () => AcmeView;
   readonly now?: () => number;
 }
 
@@ -177,6 +185,7 @@ export class StatusBoard {
       counters: this.#counts.totals(TOP_RESOURCES),
       sessions: { enabled: this.#o.sessions, ...sessions } satisfies SessionsView,
       store: this.#storeView(),
+      acme: this.#o.acme?.() ?? null,
     };
   }
 

@@ -46,6 +46,7 @@ const start: ToWorker = {
   port: config.listen.port,
   templates,
   sessionKey: "profile-session-key-0123456789",
+  acmeChallenges: {},
 };
 (globalThis as unknown as { onmessage: (e: { data: ToWorker }) => void }).onmessage({
   data: start,
