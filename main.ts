@@ -252,7 +252,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   // Plain HTTP serves already; the ACME client loads, and a certificate due is ordered, behind.
   const acmeStarted = acmeSetup === null || fanout === null
     ? Promise.resolve(null)
-    : startAutomaticCertificates(acmeSetup, config, logs, fanout, session.key)
+    : startAutomaticCertificates(acmeSetup, { config, port, secret: session.key }, logs, fanout)
       .then((started) => (acme = started));
   sweeper.now();
   // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
@@ -291,17 +291,15 @@ function checkAcmeSettings(config: Config, text: string): AcmeSetup {
 /** Start automatic certificates (plain HTTP serves already); null when they cannot start. */
 async function startAutomaticCertificates(
   setup: AcmeSetup,
-  config: Config,
+  where: { config: Config; port: number; secret: string },
   logs: LogWriter,
   fanout: ChallengeFanout,
-  secret: string,
 ): Promise<AcmeService | null> {
   const log = (level: ErrorRecord["level"], message: string) =>
     logs.error({ ...mainRecord(level, message), module: "acme" });
   try {
     return await startAcme(setup, {
-      config,
-      secret,
+      ...where,
       fanout,
       log,
       certificateWritten: acmeCertificateWritten,

@@ -4,25 +4,26 @@
  * ```
  *   hs:acme:l:<set>    the order lock: "add" succeeds for one instance only; expires after
  *                      ACMETimeout + a minute, so a crashed holder cannot block renewal
- *   hs:acme:t:<token>  a challenge's key authorization, so whichever instance the CA's
- *                      validation reaches can answer it (challenge_path.ts)
- *   hs:acme:c:<set>    the issued chain and key, encrypted: the others take it from here
+ *   hs:acme:t:<token>  a challenge's key authorization, sealed, so whichever instance the CA's
+ *                      validation reaches can answer it (server/acme_challenge.ts)
+ *   hs:acme:c:<set>    the issued chain and key, sealed: the others take it from here
  * ```
  * `<set>` names the set of domains (FNV-1a of the sorted names). One instance orders while the
  * others wait for the lock to go and then take the certificate; none of them orders again.
  *
  * Why memcached and not a shared folder: the instances already share it for sessions, and a
- * shared folder would need a network file system and file locks that work on it. memcached
- * has no access control, so the private key is sealed with AES-256-GCM under a key derived
- * (HKDF-SHA-256) from the session secret, which every instance of a cluster shares already
- * (SessionKey or SessionKeyFile); the set's key name is the additional data, so a sealed pair
- * cannot be replayed under another set. Anyone who can read memcached sees that a certificate
- * exists, never its key.
+ * shared folder would need a network file system and file locks that work on it. memcached has
+ * no access control, so what matters is sealed (sealed.ts) with the session secret every
+ * instance of a cluster shares already: someone who can read memcached learns no private key,
+ * and someone who can write it cannot make our servers answer a challenge of theirs (which would
+ * get them a certificate for our names). The lock is not sealed: the worst a writer can do with
+ * it is delay a renewal by one ACMETimeout.
  * @module
  */
 
 import { fnv1a64Hex } from "../util/fnv.ts";
 import { challengeKey } from "./challenge_path.ts";
+import { Sealer } from "./sealed.ts";
 import type { CertificatePair } from "./storage.ts";
 
 /** The shared store's operations ACME uses (MemcachedStore; keys get its `hs:` prefix). */
@@ -53,7 +54,6 @@ export interface Cluster {
 }
 
 const utf8 = new TextEncoder();
-const SEALED = "v1.";
 
 /** How to reach the cluster. */
 export interface ClusterOptions {
@@ -72,12 +72,13 @@ export class AcmeCluster implements Cluster {
   readonly #o: ClusterOptions;
   readonly #set: string;
   readonly #owner: string;
-  #key: Promise<CryptoKey> | null = null;
+  readonly #sealer: Sealer;
 
   constructor(o: ClusterOptions) {
     this.#o = o;
     this.#set = fnv1a64Hex(utf8.encode([...o.domains].sort().join(",")));
     this.#owner = `${o.owner} ${crypto.randomUUID()}`;
+    this.#sealer = new Sealer(o.secret);
   }
 
   async lock(): Promise<boolean> {
@@ -95,7 +96,8 @@ export class AcmeCluster implements Cluster {
   }
 
   async putToken(token: string, keyAuthorization: string): Promise<void> {
-    await this.#o.store.setValue(challengeKey(token), keyAuthorization, this.#o.lockTtlS);
+    const sealed = await this.#sealer.seal(keyAuthorization, tokenContext(token));
+    await this.#o.store.setValue(challengeKey(token), sealed, this.#o.lockTtlS);
   }
 
   async dropToken(token: string): Promise<void> {
@@ -104,67 +106,50 @@ export class AcmeCluster implements Cluster {
 
   async certificate(): Promise<CertificatePair | null> {
     const sealed = await this.#o.store.getValue(`acme:c:${this.#set}`);
-    if (sealed === null || !sealed.startsWith(SEALED)) return null;
-    const [iv, data] = sealed.slice(SEALED.length).split(".");
+    const text = sealed === null ? null : await this.#sealer.open(sealed, this.#context());
+    if (text === null) return null; // none, or sealed under another secret or set
     try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: Uint8Array.fromBase64(iv ?? ""), additionalData: this.#aad() },
-        await this.#cryptoKey(),
-        Uint8Array.fromBase64(data ?? ""),
-      );
-      const p = JSON.parse(new TextDecoder().decode(plain));
+      const p = JSON.parse(text);
       return typeof p?.cert === "string" && typeof p?.key === "string"
         ? { cert: p.cert, key: p.key }
         : null;
     } catch {
-      return null; // sealed under another secret (a misconfigured instance), or damaged
+      return null;
     }
   }
 
   async publish(p: CertificatePair, notAfterMs: number): Promise<void> {
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const data = new Uint8Array(
-      await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: this.#aad() },
-        await this.#cryptoKey(),
-        utf8.encode(JSON.stringify({ cert: p.cert, key: p.key })),
-      ),
+    const sealed = await this.#sealer.seal(
+      JSON.stringify({ cert: p.cert, key: p.key }),
+      this.#context(),
     );
     // An absolute Unix time (memcached reads any expiry above 30 days as one).
     const expires = Math.max(Math.floor(notAfterMs / 1000), 30 * 24 * 3600 + 1);
-    await this.#o.store.setValue(
-      `acme:c:${this.#set}`,
-      `${SEALED}${iv.toBase64()}.${data.toBase64()}`,
-      expires,
-    );
+    await this.#o.store.setValue(`acme:c:${this.#set}`, sealed, expires);
   }
 
-  #aad(): Uint8Array<ArrayBuffer> {
-    return utf8.encode(`httpserver acme certificate ${this.#set}`);
+  #context(): string {
+    return `certificate ${this.#set}`;
   }
+}
 
-  #cryptoKey(): Promise<CryptoKey> {
-    this.#key ??= (async () => {
-      const base = await crypto.subtle.importKey(
-        "raw",
-        utf8.encode(this.#o.secret),
-        "HKDF",
-        false,
-        ["deriveKey"],
-      );
-      return await crypto.subtle.deriveKey(
-        {
-          name: "HKDF",
-          hash: "SHA-256",
-          salt: utf8.encode("httpserver acme v1"),
-          info: utf8.encode("certificate key in the shared store"),
-        },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"],
-      );
-    })();
-    return this.#key;
-  }
+/** What a challenge answer is sealed for: its token. */
+export function tokenContext(token: string): string {
+  return `challenge ${token}`;
+}
+
+/**
+ * How a worker reads a challenge answer another instance put in memcached: fetched, then
+ * opened with the session secret (null when absent, or not sealed with that secret).
+ * @param get the shared store's read (ResilientStore.getValue: bounded, never throws)
+ */
+export function sharedAnswers(
+  get: (key: string) => Promise<string | null>,
+  secret: string,
+): (token: string) => Promise<string | null> {
+  const sealer = new Sealer(secret);
+  return async (token) => {
+    const sealed = await get(challengeKey(token));
+    return sealed === null ? null : await sealer.open(sealed, tokenContext(token));
+  };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AcmeCluster, type SharedValues } from "./cluster.ts";
+import { AcmeCluster, sharedAnswers, type SharedValues } from "./cluster.ts";
 
 /** memcached's get/set/add/delete over a Map (expiry not modelled). */
 class MapValues implements SharedValues {
@@ -53,13 +53,24 @@ Deno.test("AcmeCluster: one instance takes the order lock; only its holder gives
   assert.equal(await other.lock(), true, "another set of names has its own lock");
 });
 
-Deno.test("AcmeCluster shares challenge answers under the key the workers read", async () => {
+Deno.test("AcmeCluster shares challenge answers sealed, under the key the workers read", async () => {
   const store = new MapValues();
   const c = cluster(store);
-  await c.putToken("tok_tok_tok_tok_tok", "tok_tok_tok_tok_tok.thumb");
-  assert.equal(store.map.get("acme:t:tok_tok_tok_tok_tok"), "tok_tok_tok_tok_tok.thumb");
-  await c.dropToken("tok_tok_tok_tok_tok");
-  assert.equal(store.map.size, 0);
+  const token = "tok_tok_tok_tok_tok";
+  await c.putToken(token, `${token}.thumb`);
+  const stored = store.map.get(`acme:t:${token}`);
+  assert.ok(stored?.startsWith("v1.") && !stored.includes("thumb"), stored);
+  const read = sharedAnswers((k) => store.getValue(k), SECRET);
+  assert.equal(await read(token), `${token}.thumb`);
+  assert.equal(
+    await sharedAnswers((k) => store.getValue(k), "other-secret-0123456789")(token),
+    null,
+  );
+  // Sealed for one token, it does not answer another.
+  store.map.set("acme:t:other_other_other", stored!);
+  assert.equal(await read("other_other_other"), null);
+  await c.dropToken(token);
+  assert.equal(store.map.has(`acme:t:${token}`), false);
 });
 
 Deno.test("AcmeCluster seals the certificate's key: readable with the shared secret only", async () => {

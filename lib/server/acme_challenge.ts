@@ -5,13 +5,14 @@
  *
  * The answers come from memory: the main thread's ACME client posts each token to every worker
  * (`set`). A token this instance does not know may belong to another instance's order, so with
- * Memcached it is looked up there (acme/cluster.ts put it), bounded by MemcachedTimeout. A
+ * Memcached it is looked up there (acme/cluster.ts put it, sealed with the session secret: an
+ * answer nobody sealed is not given), bounded by MemcachedTimeout. A
  * challenge nobody knows goes on to the next stages (the document root may serve a file there,
  * as for a certbot webroot; else 404).
  * @module
  */
 
-import { challengeKey, challengeToken } from "../acme/challenge_path.ts";
+import { challengeToken } from "../acme/challenge_path.ts";
 import { type ResponsePlan, withoutBody } from "../static/plan.ts";
 import type { ServerRequest } from "./request.ts";
 
@@ -20,14 +21,15 @@ const encoder = new TextEncoder();
 /** A worker's challenge answers. */
 export class AcmeChallenges {
   readonly #tokens = new Map<string, string>();
-  readonly #shared: ((key: string) => Promise<string | null>) | null;
+  readonly #shared: ((token: string) => Promise<string | null>) | null;
 
   /**
-   * @param shared reads a shared value (ResilientStore.getValue), or null without Memcached
+   * @param shared another instance's answer to a token (acme/cluster.ts `sharedAnswers`), or
+   *   null without Memcached
    * @param initial the tokens being answered when this worker started
    */
   constructor(
-    shared: ((key: string) => Promise<string | null>) | null,
+    shared: ((token: string) => Promise<string | null>) | null,
     initial: Readonly<Record<string, string>> = {},
   ) {
     this.#shared = shared;
@@ -51,7 +53,7 @@ export class AcmeChallenges {
     const known = this.#tokens.get(token);
     if (known !== undefined) return plan(req, known);
     if (this.#shared === null) return null;
-    return this.#shared(challengeKey(token)).then((v) => v === null ? null : plan(req, v));
+    return this.#shared(token).then((v) => v === null ? null : plan(req, v));
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { FieldList } from "../http/headers.ts";
+import { AcmeCluster, sharedAnswers } from "../acme/cluster.ts";
 import { AcmeChallenges } from "./acme_challenge.ts";
 import type { ServerRequest } from "./request.ts";
 
@@ -54,11 +55,23 @@ Deno.test("AcmeChallenges leaves alone what is not a challenge: other paths, que
 
 Deno.test("AcmeChallenges asks the shared store for a token it does not know (another instance's order)", async () => {
   const asked: string[] = [];
-  const shared = (key: string) => {
-    asked.push(key);
-    return Promise.resolve(key === `acme:t:${TOKEN}` ? `${TOKEN}.other` : null);
-  };
-  const c = new AcmeChallenges(shared);
+  const values = new Map<string, string>();
+  const secret = "challenge-test-secret-0123456789";
+  const cluster = new AcmeCluster({
+    store: {
+      getValue: (k) => Promise.resolve(values.get(k) ?? null),
+      setValue: (k, v) => Promise.resolve(void values.set(k, v)),
+      addValue: () => Promise.resolve(true),
+      deleteValue: (k) => Promise.resolve(void values.delete(k)),
+    },
+    domains: ["example.org"],
+    secret,
+    owner: "test",
+    lockTtlS: 60,
+  });
+  await cluster.putToken(TOKEN, `${TOKEN}.other`); // as the instance that orders does
+  const get = (key: string) => (asked.push(key), Promise.resolve(values.get(key) ?? null));
+  const c = new AcmeChallenges(sharedAnswers(get, secret));
   const p = c.answer(req(PATH));
   assert.ok(p instanceof Promise);
   assert.equal(body(await p), `${TOKEN}.other`);
@@ -67,4 +80,11 @@ Deno.test("AcmeChallenges asks the shared store for a token it does not know (an
   assert.deepEqual(asked, [`acme:t:${TOKEN}`, `acme:t:${other}`]);
   const head = await c.answer(req(PATH, "HEAD"));
   assert.equal((head as { body: { kind: string } }).body.kind, "none");
+  // An answer someone wrote into memcached without the session secret is not given: it could
+  // get them a certificate for our names.
+  values.set(`acme:t:${TOKEN}`, `${TOKEN}.attacker`);
+  assert.equal(await c.answer(req(PATH)), null);
+  const wrongSecret = new AcmeChallenges(sharedAnswers(get, "another-secret-0123456789"));
+  await cluster.putToken(TOKEN, `${TOKEN}.other`);
+  assert.equal(await wrongSecret.answer(req(PATH)), null);
 });

@@ -27,6 +27,8 @@ export class AcmeSetupError extends Error {
 /** What the running service needs from main. */
 export interface AcmeServiceOptions {
   readonly config: Config;
+  /** The plain-HTTP port, resolved (Listen may say 0). */
+  readonly port: number;
   /** The session secret (shared by the instances of a cluster). */
   readonly secret: string;
   /** Where challenge tokens go (the workers). */
@@ -119,11 +121,11 @@ export async function startAcme(setup: AcmeSetup, o: AcmeServiceOptions): Promis
     owner: `${hostname()} pid ${Deno.pid}`,
     lockTtlS: Math.ceil(c.acmeTimeoutMs / 1000) + LOCK_MARGIN_S,
   });
-  if (c.listen.port !== 80) {
+  if (o.port !== 80) {
     o.log(
       "notice",
       `the CA validates HTTP-01 challenges on port 80 of ${c.acmeDomains.join(", ")}; this ` +
-        `server listens on ${formatHostPort(c.listen.host, c.listen.port)}, so port 80 must ` +
+        `server listens on ${formatHostPort(c.listen.host, o.port)}, so port 80 must ` +
         `reach it (a port forward or a load balancer)`,
     );
   }

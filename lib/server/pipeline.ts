@@ -23,6 +23,7 @@
  * @module
  */
 
+import { sharedAnswers } from "../acme/cluster.ts";
 import type { Config } from "../config/config.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { memoized, type ResponseMemo } from "../static/response_memo.ts";
@@ -144,7 +145,7 @@ export function buildPipeline(
   const site = buildSite(config, templates, host.now);
   const acme = config.acme
     ? new AcmeChallenges(
-      config.memcached.length > 0 ? (key) => store.getValue(key) : null,
+      config.memcached.length > 0 ? sharedAnswers((key) => store.getValue(key), sessionKey) : null,
       acmeChallenges,
     )
     : null;

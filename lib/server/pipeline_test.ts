@@ -132,8 +132,8 @@ Deno.test("pipeline counts each response once it is written", async () => {
 
 const TOKEN = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 
-Deno.test("pipeline answers an ACME challenge first, before the status page, with no cookie; an unknown token goes on", async () => {
-  const acme = "ACME = On\nACMEDomains = example.org\nServerStatus = On\nServerStatusPath = /\n";
+Deno.test("pipeline answers an ACME challenge first, before the session stage (no cookie); an unknown token goes on", async () => {
+  const acme = "ACME = On\nACMEDomains = example.org\n";
   await withPipeline(acme, async (w) => {
     assert.ok(w.acme, "the stage exists with ACME On");
     w.acme.set(TOKEN, `${TOKEN}.thumbprint`);
