@@ -10,9 +10,9 @@
  *                                                            └fail─> failing (one error.log
  *                                                                    line) ─ wait ─> ordering
  * ```
- * With a cluster (Memcached), "ordering" first looks for a certificate another instance
- * published, then takes the order lock; an instance that finds the lock taken waits for the
- * holder's certificate instead of ordering its own ("waiting").
+ * With a cluster (Memcached), "ordering" goes through shared_order.ts: take a certificate
+ * another instance published, or take the order lock and order, or wait for the holder's
+ * certificate instead of ordering ("waiting").
  *
  * Plain HTTP serves throughout: nothing here blocks start-up or a request. The challenge tokens
  * reach the workers through `workers.present()`, which resolves once every worker can answer.
@@ -31,7 +31,11 @@ import {
   renewAtMs,
   retryDelayMs,
 } from "./schedule.ts";
-import type { CertificatePair, PairStore } from "./storage.ts";
+import { CLUSTER_POLL_MS, type Obtained, obtainShared } from "./shared_order.ts";
+import type { PairStore } from "./storage.ts";
+import { iso, oneLine, waitText } from "./words.ts";
+
+export { CLUSTER_POLL_MS };
 
 /** Timers the manager waits with: injected so tests drive time. */
 export interface Timers {
@@ -46,9 +50,6 @@ const REAL_TIMERS: Timers = {
 
 /** setTimeout's longest wait is 2^31-1 ms (24.8 days): longer sleeps are taken in steps. */
 const LONGEST_SLEEP_MS = 24 * 3600 * 1000;
-/** How often a waiting instance looks for the certificate another one is ordering. */
-export const CLUSTER_POLL_MS = 2000;
-
 /** Levels of the manager's error.log lines. */
 export type AcmeLogLevel = "debug" | "info" | "notice" | "warn" | "error";
 
@@ -85,13 +86,7 @@ export interface ManagerOptions {
 
 interface Held {
   readonly facts: CertificateFacts;
-  readonly source: "files" | "ordered" | "cluster";
-}
-
-interface Obtained extends Held {
-  readonly pair: CertificatePair;
-  /** Said at the end of the success line ("" or "; ..."). */
-  readonly note: string;
+  readonly source: "files" | Obtained["source"];
 }
 
 /** Keeps the certificate for ACMEDomains valid. */
@@ -227,75 +222,23 @@ export class AcmeManager {
     return Promise.race([p, late]).finally(() => this.#timers.cancel(timer));
   }
 
-  async #obtain(deadline: number): Promise<Obtained> {
-    const c = this.#o.cluster;
-    if (c === null) return await this.#order("");
-    let mine: boolean;
-    try {
-      const published = await this.#published(c);
-      if (published !== null) return published;
-      mine = await c.lock();
-    } catch (e) {
-      // Memcached is away: order alone (another instance may do the same while it is).
-      return await this.#order(
-        `; memcached unreachable (${oneLine(e)}): ordered without the ` +
-          `cluster lock`,
-      );
-    }
-    if (!mine) return await this.#awaitOther(c, deadline);
-    try {
-      const published = await this.#published(c); // finished while we took the lock
-      if (published !== null) return published;
-      const ordered = await this.#order("");
-      try {
-        await c.publish(ordered.pair, ordered.facts.notAfterMs);
-        return ordered;
-      } catch (e) {
-        return { ...ordered, note: `; not shared with the other instances (${oneLine(e)})` };
-      }
-    } finally {
-      await c.unlock().catch(() => {});
-    }
-  }
-
-  /** The certificate another instance published, when it is better than ours. */
-  async #published(c: Cluster): Promise<Obtained | null> {
-    const pair = await c.certificate();
-    if (pair === null) return null;
-    let facts: CertificateFacts;
-    try {
-      facts = this.#o.inspect(pair.cert);
-    } catch {
-      return null;
-    }
-    const better = isBetter(facts, this.#current?.facts ?? null, this.#o.domains, this.#now());
-    return better ? { pair, facts, source: "cluster", note: "" } : null;
-  }
-
-  /** Another instance holds the lock: wait for its certificate, or for the lock to go. */
-  async #awaitOther(c: Cluster, deadline: number): Promise<Obtained> {
-    this.#state = "waiting";
-    this.#log(
-      "info",
-      `another instance is ordering the certificate for ` +
-        `${this.#o.domains.join(", ")}: waiting for it`,
-    );
-    while (!this.#stopped && this.#now() < deadline) {
-      await new Promise((r) =>
-        this.#timers.start(() => r(null), this.#o.pollMs ?? CLUSTER_POLL_MS)
-      );
-      const published = await this.#published(c);
-      if (published !== null) return published;
-      if (!(await c.locked())) {
-        const last = await this.#published(c);
-        if (last !== null) return last;
-        throw new Error(
-          "the instance that held the order lock published no certificate " +
-            "(see its error.log)",
-        );
-      }
-    }
-    throw new Error("gave up waiting for another instance's certificate");
+  #obtain(deadline: number): Promise<Obtained> {
+    const cluster = this.#o.cluster;
+    if (cluster === null) return this.#order("");
+    const names = this.#o.domains.join(", ");
+    return obtainShared({
+      cluster,
+      order: (note) => this.#order(note),
+      inspect: this.#o.inspect,
+      better: (f) => isBetter(f, this.#current?.facts ?? null, this.#o.domains, this.#now()),
+      waiting: () => {
+        this.#state = "waiting";
+        this.#log("info", `another instance is ordering the certificate for ${names}: waiting`);
+      },
+      sleep: (ms) => new Promise((r) => this.#timers.start(() => r(), ms)),
+      going: () => !this.#stopped && this.#now() < deadline,
+      pollMs: this.#o.pollMs ?? CLUSTER_POLL_MS,
+    });
   }
 
   async #order(note: string): Promise<Obtained> {
@@ -375,7 +318,7 @@ export class AcmeManager {
       "error",
       `cannot obtain a certificate for ${this.#o.domains.join(", ")} from ` +
         `${this.#o.ca.name} (attempt ${this.#failures}): ${this.#lastError}; ${keep}; next ` +
-        `attempt in ${seconds(wait)}`,
+        `attempt in ${waitText(wait)}`,
     );
     this.#schedule(this.#now() + wait);
   }
@@ -383,19 +326,4 @@ export class AcmeManager {
   #log(level: AcmeLogLevel, message: string): void {
     this.#o.log(level, message);
   }
-}
-
-function oneLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > 500 ? `${line.slice(0, 500)}...` : line;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function seconds(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 }
