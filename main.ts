@@ -21,6 +21,15 @@ import { StatusBoard } from "./lib/server/status_board.ts";
 import { readKernelValue } from "./lib/server/libc.ts";
 import { certificateMayBeAbsent, TlsCertificates } from "./lib/server/tls_certificates.ts";
 import { readTlsMaterial, type TlsMaterial } from "./lib/server/tls_material.ts";
+import { ChallengeFanout } from "./lib/server/acme_fanout.ts";
+import {
+  type AcmeService,
+  type AcmeSetup,
+  AcmeSetupError,
+  checkAcme,
+  startAcme,
+  startingView,
+} from "./lib/server/acme_service.ts";
 import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
 import { WorkerPool } from "./lib/server/worker_pool.ts";
 
@@ -211,6 +220,7 @@ async function run(
   session: SessionKey,
   misplaced: readonly string[],
 ): Promise<number> {
+  const acmeSetup = config.acme ? checkAcmeSettings(config, text) : null;
   const logs = await openLogs(config, text);
   for (const m of misplaced) logs.error(mainRecord("warn", m));
   const templates = Object.fromEntries(
@@ -225,6 +235,10 @@ async function run(
   }
   const port = resolveListenPort(config.listen.host, config.listen.port);
   const https = startHttps(config, logs, (m) => pool.broadcast({ type: "tls", material: m }));
+  const fanout = acmeSetup === null
+    ? null
+    : new ChallengeFanout({ workers: config.workers, send: (id, m) => pool.send(id, m) });
+  let acme: AcmeService | null = null;
   const board = new StatusBoard({
     server: `${SERVER_NAME}/${SERVER_VERSION}`,
     hostname: hostname(),
@@ -233,6 +247,7 @@ async function run(
     sessions: config.sessions,
     servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
     https: () => https?.certificates.view() ?? null,
+    ...(fanout === null ? {} : { acme: () => acme?.manager.view() ?? startingView(config) }),
   });
   const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
   const pool: WorkerPool = new WorkerPool({
@@ -247,9 +262,11 @@ async function run(
       templates,
       sessionKey: session.key,
       tls: https === null ? null : { port: https.port, material: https.certificates.current },
+      acmeChallenges: fanout?.tokens ?? {},
     }),
     onMessage(m) {
       if (m.type === "tls") https?.certificates.onWorkerReply(m);
+      fanout?.onMessage(m);
       const note = board.onMessage(m);
       if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
       if (m.type === "status-request") {
@@ -283,6 +300,18 @@ async function run(
     ),
   );
   out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
+  // Plain HTTP serves already; the ACME client loads, and a certificate due is ordered, behind.
+  const acmeStarted = acmeSetup === null || fanout === null
+    ? Promise.resolve(null)
+    : startAutomaticCertificates(
+      acmeSetup,
+      { config, port, secret: session.key },
+      logs,
+      fanout,
+      // The new certificate.pem and key.pem: HTTPS serves them now, not at its next check.
+      () => https?.certificates.recheck("ACME"),
+    )
+      .then((started) => (acme = started));
   sweeper.now();
   // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
   // the same for a server run as a service (an administrator may send it by habit; by default
@@ -306,6 +335,7 @@ async function run(
   board.stopping();
   sweeper.stop();
   https?.certificates.stop();
+  (await acmeStarted)?.close();
   await pool.stop(config.shutdownGraceMs);
   logs.error(mainRecord("notice", "shutdown complete"));
   await logs.close();
@@ -354,6 +384,43 @@ function startHttps(
     });
   }
   return { port, where, certificates };
+}
+
+/** ACME On: ACMEStorage ready and ACMECA readable, or a ConfigError naming the key. */
+function checkAcmeSettings(config: Config, text: string): AcmeSetup {
+  try {
+    return checkAcme(config);
+  } catch (e) {
+    if (!(e instanceof AcmeSetupError)) throw e;
+    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
+  }
+}
+
+/** Start automatic certificates (plain HTTP serves already); null when they cannot start. */
+async function startAutomaticCertificates(
+  setup: AcmeSetup,
+  where: { config: Config; port: number; secret: string },
+  logs: LogWriter,
+  fanout: ChallengeFanout,
+  certificateWritten: () => void,
+): Promise<AcmeService | null> {
+  const log = (level: ErrorRecord["level"], message: string) =>
+    logs.error({ ...mainRecord(level, message), module: "acme" });
+  try {
+    return await startAcme(setup, {
+      ...where,
+      fanout,
+      log,
+      certificateWritten,
+    });
+  } catch (e) {
+    log(
+      "error",
+      `automatic certificates cannot start: ${e instanceof Error ? e.message : e}; ` +
+        "plain HTTP keeps serving",
+    );
+    return null;
+  }
 }
 
 /** Reopen both logs by name (log rotation) and say so in the (new) error log. */
@@ -447,6 +514,17 @@ async function main(): Promise<number> {
     return 1;
   }
   const { config, text } = loaded;
+  if (config.acme && config.memcached.length > 0 && session.generated) {
+    // The instances share the certificate's key through memcached, sealed with this secret.
+    err(`${SERVER_NAME}: ${
+      new ConfigError(
+        "with Memcached, the instances share the certificate through memcached, sealed with " +
+          "the session secret: set SessionKey or SessionKeyFile, the same on every instance",
+        { file: config.file, line: lineOf(text, "ACME"), key: "ACME" },
+      ).message
+    }`);
+    return 1;
+  }
   const misplaced = ownFilesInRoot(config);
   for (const m of misplaced) err(`${SERVER_NAME}: [warn] ${m}`);
   if (args.checkConfig) return await checkConfig(config, text, { out, err }, SERVER_NAME);

@@ -1,6 +1,7 @@
 /**
  * The layering of lib/ (README "How it works"), checked by scanning imports: the protocol core
- * stays pure, adapters are the only files touching Deno's I/O, memjs has one importer.
+ * stays pure, adapters are the only files touching Deno's I/O, memjs and acme-client have one
+ * importer each.
  */
 import assert from "node:assert/strict";
 import { join } from "./helpers/paths.ts";
@@ -53,7 +54,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   pages: ["http", "util"],
   session: ["http", "config", "util"],
   static: ["http", "pages", "auth", "util"],
-  server: ["http", "config", "log", "pages", "session", "static", "auth", "util"],
+  acme: ["config", "pages", "util"], // pages: the status view's type only
+  server: ["http", "config", "log", "pages", "session", "static", "auth", "acme", "util"],
 };
 
 Deno.test("lib/ layers import only the layers below them, and nothing imports server/", () => {
@@ -89,6 +91,7 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/preflight.ts", // --check-config: stats, lists and reads what start-up will use
     "server/tls_material.ts", // reads TLSCertificate and TLSKey (main thread)
     "server/tls_listener.ts", // Deno.listenTls
+    "acme/storage.ts",
   ]);
   const io =
     /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|listenTls|connect|Command)(Sync)?\b/;
@@ -103,6 +106,17 @@ Deno.test("memjs is imported by session/memcached_store.ts only", () => {
     s.imports.some((i) => i === "memjs" || i.startsWith("npm:memjs"))
   );
   assert.deepEqual(users.map((s) => s.path), ["session/memcached_store.ts"]);
+});
+
+Deno.test("acme-client is imported by acme/acme_client.ts only, and loaded only with ACME On", () => {
+  const users = SRC.filter((s) =>
+    s.imports.some((i) => i === "acme-client" || i.startsWith("npm:acme-client"))
+  );
+  assert.deepEqual(users.map((s) => s.path), ["acme/acme_client.ts"]);
+  // Everything else reaches it through a dynamic import, so a server without ACME never loads
+  // it (nor axios, node-forge and the rest).
+  const valueImport = /^import (?!type\b)[^;]*? from "[^"]*acme_client\.ts";/ms;
+  for (const s of SRC) assert.ok(!valueImport.test(s.text), `${s.path} imports acme_client.ts`);
 });
 
 Deno.test("files are opened only by the Deno FileSystem (and the log sink), never beside it", () => {

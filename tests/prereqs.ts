@@ -3,8 +3,8 @@
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
  * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
  * use with it; chattr for files even root cannot write; openssl, certutil, testssl, unshare and
- * ip for HTTPS). On a fresh Debian machine, as root, missing ones are installed with apt-get;
- * otherwise the suite stops here with the command to run.
+ * ip for HTTPS; pebble for automatic certificates). On a fresh Debian machine, as root, missing
+ * ones are installed with apt-get; otherwise the suite stops here with the command to run.
  */
 
 const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
@@ -25,6 +25,7 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "certutil", pkg: "libnss3-tools" }, // Chromium's NSS database (trust the test CA)
   { cmd: "testssl", pkg: "testssl.sh" },
   { cmd: "ip", pkg: "iproute2" },
+  { cmd: "pebble", pkg: "pebble" }, // a real ACME CA for automatic certificates
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

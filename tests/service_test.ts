@@ -144,6 +144,12 @@ Deno.test("httpserver.service grants what the server needs: descriptors, port 80
       `${folder} (for ${log}) is not in ReadWritePaths ${writable}`,
     );
   }
+  // ACME (off in the bundled conf) keeps its account key and certificate in ACMEStorage.
+  const acme = config.acmeStorage;
+  assert.ok(
+    writable.some((p) => acme === p || acme.startsWith(p + "/")),
+    `ACMEStorage ${acme} is not in ReadWritePaths ${writable}`,
+  );
 });
 
 Deno.test("the compile task includes the worker entry and the permissions the server uses", () => {

@@ -9,6 +9,7 @@
  */
 
 import { basename, isAbsolute, resolve } from "node:path";
+import { acmeCertificateFiles, acmeConflict } from "./acme_keys.ts";
 import * as D from "./defaults.ts";
 import { type IniEntry, quote, scanIni } from "./ini.ts";
 import { isFieldValue, type Parsed } from "./values.ts";
@@ -117,7 +118,14 @@ export function parseConfig(text: string, opts: ParseOptions): Config {
     const detail = applyEntry(draft, e, opts);
     if (detail !== null) fail(detail, e.line, e.key);
   }
-  const problem = crossCheck(draft);
+  const acmeProblem = acmeConflict(draft);
+  if (acmeProblem === null && draft.acme) {
+    // HTTPS serves what ACME keeps in ACMEStorage.
+    const files = acmeCertificateFiles(draft.acmeStorage);
+    draft.tlsCertificate = files.certificate;
+    draft.tlsKey = files.key;
+  }
+  const problem = acmeProblem ?? crossCheck(draft);
   if (problem !== null) {
     const key = problem.keys.find((k) => lines.has(`\n${k}`)) ?? problem.keys[0];
     fail(problem.detail, lines.get(`\n${key}`) ?? null, key);
@@ -311,6 +319,15 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     tlsWaitForCertificate: D.DEFAULT_TLS_WAIT_FOR_CERTIFICATE,
     redirectToHttps: D.DEFAULT_REDIRECT_TO_HTTPS,
     hsts: D.DEFAULT_HSTS,
+    acme: D.DEFAULT_ACME,
+    acmeDomains: [...D.DEFAULT_ACME_DOMAINS],
+    acmeEmail: D.DEFAULT_ACME_EMAIL,
+    acmeDirectory: D.DEFAULT_ACME_DIRECTORY,
+    acmeCa: D.DEFAULT_ACME_CA,
+    acmeStorage: at(D.DEFAULT_ACME_STORAGE),
+    acmeRetryMs: D.DEFAULT_ACME_RETRY_MS,
+    acmeRetryMaxMs: D.DEFAULT_ACME_RETRY_MAX_MS,
+    acmeTimeoutMs: D.DEFAULT_ACME_TIMEOUT_MS,
   };
 }
 

@@ -111,6 +111,15 @@ Deno.test("defaultConfig() holds every documented default", () => {
     tlsWaitForCertificate: false,
     redirectToHttps: false,
     hsts: "",
+    acme: false,
+    acmeDomains: [],
+    acmeEmail: "",
+    acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+    acmeCa: "",
+    acmeStorage: "/srv/site/acme",
+    acmeRetryMs: 600_000,
+    acmeRetryMaxMs: 12 * 3_600_000,
+    acmeTimeoutMs: 300_000,
   });
 });
 
@@ -239,6 +248,22 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["TLSWaitForCertificate", "On", "tlsWaitForCertificate", true],
   ["RedirectToHTTPS", "Off", "redirectToHttps", false],
   ["HSTS", "Off", "hsts", ""],
+  ["ACME", "Off", "acme", false],
+  ["ACMEDomains", "Example.org, www.example.org example.org", "acmeDomains", [
+    "example.org",
+    "www.example.org",
+  ]],
+  ["ACMEDomains", "", "acmeDomains", []],
+  ["ACMEEmail", "admin@example.org", "acmeEmail", "admin@example.org"],
+  ["ACMEEmail", "", "acmeEmail", ""],
+  ["ACMEDirectory", "https://127.0.0.1:14000/dir", "acmeDirectory", "https://127.0.0.1:14000/dir"],
+  ["ACMECA", "pebble.pem", "acmeCa", "/srv/site/pebble.pem"],
+  ["ACMECA", "", "acmeCa", ""],
+  ["ACMEStorage", "/var/lib/httpserver/acme", "acmeStorage", "/var/lib/httpserver/acme"],
+  ["ACMEStorage", "certs", "acmeStorage", "/srv/site/certs"],
+  ["ACMERetry", "30s", "acmeRetryMs", 30_000],
+  ["ACMERetryMax", "1h", "acmeRetryMaxMs", 3_600_000],
+  ["ACMETimeout", "2m", "acmeTimeoutMs", 120_000],
 ];
 
 /** Keys that only parse with HTTPS on: [key, value, field, expected]. */
@@ -379,6 +404,21 @@ const BAD: [string, string][] = [
   ["RedirectToHTTPS", "always"],
   ["HSTS", "includeSubDomains"],
   ["HSTS", "max-age=abc"],
+  ["ACME", "auto"],
+  ["ACMEDomains", "*.example.org"],
+  ["ACMEDomains", "192.168.1.7"],
+  ["ACMEDomains", "under_score.example.org"],
+  ["ACMEEmail", "mailto:admin@example.org"],
+  ["ACMEEmail", "admin"],
+  ["ACMEEmail", "a b@example.org"],
+  ["ACMEDirectory", "http://127.0.0.1:14000/dir"],
+  ["ACMEDirectory", "acme-v02.api.letsencrypt.org/directory"],
+  ["ACMEDirectory", "https://user:pw@ca.example/dir"],
+  ["ACMECA", '"\\u0000"'],
+  ["ACMEStorage", ""],
+  ["ACMERetry", "0"],
+  ["ACMERetryMax", "8d"],
+  ["ACMETimeout", "1s"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {
@@ -561,6 +601,10 @@ Deno.test("parseConfig() cross-checks keys that depend on each other", () => {
     ["RedirectToHTTPS = On\n", "RedirectToHTTPS", 1, /RedirectToHTTPS On requires TLSListen/],
     ["HSTS = max-age=1\n", "HSTS", 1, /HSTS requires TLSListen/],
     [`${TLS_ON}Listen = 8443\n`, "TLSListen", 1, /TLSListen must differ from Listen/],
+    ["ACME = On\n", "ACME", 1, /ACME On requires ACMEDomains/],
+    ["ACMEDomains =\nACME = On\n", "ACMEDomains", 1, /ACME On requires ACMEDomains/],
+    ["ACMERetry = 13h\n", "ACMERetry", 1, /ACMERetry \(46800000ms\) must not exceed ACMERetryMax/],
+    ["ACMERetryMax = 1m\n", "ACMERetryMax", 1, /must not exceed ACMERetryMax \(60000ms\)/],
   ];
   for (const [text, key, line, re] of cases) {
     const e = parseError(text);

@@ -211,6 +211,34 @@ export const DEFAULT_TLS_WAIT_FOR_CERTIFICATE = false;
 export const DEFAULT_REDIRECT_TO_HTTPS = false;
 /** `HSTS`: no Strict-Transport-Security field. */
 export const DEFAULT_HSTS = "";
+// Automatic certificates (ACME, RFC 8555).
+/** `ACME`: obtain and renew the HTTPS certificate from an ACME CA. */
+export const DEFAULT_ACME = false;
+/** `ACMEDomains`: the names the certificate is for (none until set). */
+export const DEFAULT_ACME_DOMAINS: readonly string[] = [];
+/** `ACMEEmail`: the account's contact ("" = none). */
+export const DEFAULT_ACME_EMAIL = "";
+/** `ACMEDirectory`: Let's Encrypt production. */
+export const DEFAULT_ACME_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+/** `ACMECA`: an extra CA bundle trusted for the directory ("" = the system's roots only). */
+export const DEFAULT_ACME_CA = "";
+/** `ACMEStorage`: account key, certificate and key, relative to the config folder. */
+export const DEFAULT_ACME_STORAGE = "acme";
+/**
+ * `ACMERetry`: the wait after a failed attempt, doubled after each further failure. Let's
+ * Encrypt allows 5 failed validations per name and hour: 10 min, 20 min, 40 min stay below.
+ */
+export const DEFAULT_ACME_RETRY_MS = 10 * MINUTE_MS;
+/** `ACMERetryMax`: the longest wait between attempts. */
+export const DEFAULT_ACME_RETRY_MAX_MS = 12 * HOUR_MS;
+/** `ACMETimeout`: the longest one attempt may take; the cluster's order lock lives as long. */
+export const DEFAULT_ACME_TIMEOUT_MS = 5 * MINUTE_MS;
+/** The certificate chain's file name in ACMEStorage (TLSCertificate with ACME On). */
+export const ACME_CERTIFICATE_FILE = "certificate.pem";
+/** The certificate key's file name in ACMEStorage (TLSKey with ACME On). */
+export const ACME_KEY_FILE = "key.pem";
+/** Most names in `ACMEDomains` (Let's Encrypt's limit per certificate). */
+export const ACME_MAX_DOMAINS = 100;
 
 /** Valid port numbers in `Listen` and `--port`. */
 export const PORT_RANGE: Range = { min: 0, max: 65535 };
@@ -254,4 +282,7 @@ export const RANGES = {
   CounterTTL: { min: 60, max: 30 * 24 * 60 * 60 },
   MaxCounterNames: { min: 1, max: 100_000 },
   TLSReloadInterval: { min: 0, max: 24 * HOUR_MS },
+  ACMERetry: { min: SECOND_MS, max: 24 * HOUR_MS },
+  ACMERetryMax: { min: SECOND_MS, max: 7 * 24 * HOUR_MS },
+  ACMETimeout: { min: 10 * SECOND_MS, max: HOUR_MS },
 } as const satisfies Record<string, Range>;

@@ -8,6 +8,7 @@
  */
 
 import { resolve } from "node:path";
+import { ACME_KEYS } from "./acme_keys.ts";
 import type { Config, HostPort, LogLevel } from "./types.ts";
 import {
   PORT_RANGE,
@@ -287,6 +288,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   TLSWaitForCertificate: field("tlsWaitForCertificate", bool),
   RedirectToHTTPS: field("redirectToHttps", bool),
   HSTS: field("hsts", hsts),
+  ...ACME_KEYS,
 };
 
 /**

@@ -169,4 +169,22 @@ export interface Config {
   readonly redirectToHttps: boolean;
   /** [HSTS] the Strict-Transport-Security value of HTTPS responses ("" = none). */
   readonly hsts: string;
+  /** [ACME] obtain and renew the HTTPS certificate from an ACME CA (RFC 8555). */
+  readonly acme: boolean;
+  /** [ACMEDomains] lower-case DNS names, no duplicates, in file order. */
+  readonly acmeDomains: readonly string[];
+  /** [ACMEEmail] the account's contact address ("" = none). */
+  readonly acmeEmail: string;
+  /** [ACMEDirectory] the CA's directory URL (https). */
+  readonly acmeDirectory: string;
+  /** [ACMECA] PEM bundle trusted for the directory besides the system's roots ("" = none). */
+  readonly acmeCa: string;
+  /** [ACMEStorage] folder of the account key, certificate.pem and key.pem. */
+  readonly acmeStorage: string;
+  /** [ACMERetry] wait after a failed attempt (doubled after each further one). */
+  readonly acmeRetryMs: number;
+  /** [ACMERetryMax] longest wait between attempts. */
+  readonly acmeRetryMaxMs: number;
+  /** [ACMETimeout] longest one attempt may take (and the cluster order lock's life). */
+  readonly acmeTimeoutMs: number;
 }

@@ -8,7 +8,7 @@
 
 import { formatSize } from "./dir_listing.ts";
 import { escapeHtml } from "./html.ts";
-import type { CountersView, InstanceView, StatusSnapshot } from "./status_page.ts";
+import type { AcmeView, CountersView, InstanceView, StatusSnapshot } from "./status_page.ts";
 
 const CSS = `
 :root{--bg:#f4f6f8;--card:#fff;--ink:#1f2933;--mute:#616e7c;--line:#e4e7eb;--acc:#2563eb}
@@ -59,7 +59,11 @@ function card(k: string, v: string, sub = ""): string {
 }
 
 function pill(state: string): string {
-  const cls = state === "ready" || state === "up" ? "ok" : state === "down" ? "bad" : "warn";
+  const cls = state === "ready" || state === "up" || state === "valid"
+    ? "ok"
+    : state === "down" || state === "failing"
+    ? "bad"
+    : "warn";
   return `<span class="pill ${cls}">${escapeHtml(state)}</span>`;
 }
 
@@ -191,6 +195,27 @@ function sessions(i: InstanceView): string {
   }</table></section>`;
 }
 
+function acme(a: AcmeView, nowMs: number): string {
+  const c = a.certificate;
+  const cert = c === null ? [["Certificate", "none yet: plain HTTP only"]] : [
+    ["Names", c.names.join(", ")],
+    ["Issuer", c.issuer],
+    ["Valid", `${time(c.notBeforeMs)} to ${time(c.notAfterMs)}`],
+    ["Expires in", formatDuration(c.notAfterMs - nowMs)],
+    ["Renewal from", time(c.renewAtMs)],
+    ["From", c.source],
+  ];
+  const rows = [
+    ...cert,
+    ["Orders / failures", `${num(a.ordersTotal)} / ${num(a.failuresTotal)}`],
+    ...(a.lastError === "" ? [] : [["Last error", a.lastError]]),
+    ["Next attempt", a.nextAttemptMs === 0 ? "running now" : time(a.nextAttemptMs)],
+  ].map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td class="r">${escapeHtml(v!)}</td></tr>`);
+  return `<section><h2>Automatic certificates (ACME)</h2><p>${pill(a.state)} ${
+    escapeHtml(a.domains.join(", "))
+  } from ${escapeHtml(a.ca)}</p><table>${rows.join("")}</table></section>`;
+}
+
 /**
  * The HTML view.
  * @param s the snapshot
@@ -204,6 +229,7 @@ export function renderStatusHtml(s: StatusSnapshot, refreshS: number, path: stri
   const body = i === null
     ? `<section><h2>Instance</h2><p>The main thread did not answer in time.</p></section>`
     : summary(i, s.cluster) + workers(i) + https(i) + sessions(i) +
+      (i.acme === null ? "" : acme(i.acme, i.nowMs)) +
       (s.cluster === null ? resources(i.counters, "this instance") : "");
   const cluster = s.cluster === null ? "" : resources(s.cluster, "all instances");
   const sub = i === null ? "" : `pid ${i.pid} · served by worker ${s.servedBy}`;

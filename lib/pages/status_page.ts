@@ -113,6 +113,41 @@ export interface HttpsView {
   readonly problem: string;
 }
 
+/** The certificate automatic certificates (ACME) keep in ACMEStorage. */
+export interface AcmeCertificateView {
+  /** The DNS names it is valid for. */
+  readonly names: readonly string[];
+  readonly issuer: string;
+  readonly notBeforeMs: number;
+  readonly notAfterMs: number;
+  /** When it is renewed: a third of its lifetime before expiry. */
+  readonly renewAtMs: number;
+  /** "files" (found at start), "ordered" (by this instance) or "cluster" (by another one). */
+  readonly source: string;
+}
+
+/** Automatic certificates (ACME) on this instance. */
+export interface AcmeView {
+  /** ACMEDomains. */
+  readonly domains: readonly string[];
+  /** The CA (ACMEDirectory's host). */
+  readonly ca: string;
+  /** "starting", "valid", "ordering", "waiting" (for another instance's order) or "failing". */
+  readonly state: string;
+  /** Null while there is none. */
+  readonly certificate: AcmeCertificateView | null;
+  /** Failed attempts in a row (0 after a success). */
+  readonly failures: number;
+  /** Failed attempts since start. */
+  readonly failuresTotal: number;
+  /** Certificates this instance ordered since start. */
+  readonly ordersTotal: number;
+  /** Why the last attempt failed ("" when it did not). */
+  readonly lastError: string;
+  /** When the next attempt is due (0 = none scheduled: one is running). */
+  readonly nextAttemptMs: number;
+}
+
 /** This server instance, as the main thread aggregates it from its workers. */
 export interface InstanceView {
   readonly server: string;
@@ -133,6 +168,8 @@ export interface InstanceView {
   readonly store: StoreView;
   /** Null when HTTPS is off. */
   readonly https: HttpsView | null;
+  /** Null when ACME is off. */
+  readonly acme: AcmeView | null;
 }
 
 /** Everything one status page shows. */
@@ -261,6 +298,7 @@ export function renderStatusMetrics(s: StatusSnapshot): string {
     ) {
       m.sample("httpserver_sessions_total", ss[k], { outcome: k });
     }
+    if (i.acme !== null) acmeMetrics(m, i.acme);
     m.family("httpserver_session_store_up", "gauge", "1 when the session store is reachable.")
       .sample("httpserver_session_store_up", i.store.state === "down" ? 0 : 1, {
         store: i.store.kind,
@@ -287,6 +325,29 @@ function httpsMetrics(m: Metrics, h: HttpsView): void {
   ).sample("httpserver_tls_certificate_not_after_seconds", Math.floor(c.notAfterMs / 1000), {
     names: c.names.join(" "),
   });
+}
+
+function acmeMetrics(m: Metrics, a: AcmeView): void {
+  const c = a.certificate;
+  if (c !== null) {
+    const names = { names: c.names.join(" ") };
+    m.family(
+      "httpserver_acme_certificate_expiry_seconds",
+      "gauge",
+      "Expiry (notAfter) of the certificate ACME keeps, Unix time.",
+    ).sample("httpserver_acme_certificate_expiry_seconds", Math.floor(c.notAfterMs / 1000), names);
+    m.family(
+      "httpserver_acme_certificate_renewal_seconds",
+      "gauge",
+      "When ACME renews that certificate (a third of its lifetime before expiry), Unix time.",
+    ).sample("httpserver_acme_certificate_renewal_seconds", Math.floor(c.renewAtMs / 1000), names);
+  }
+  m.family("httpserver_acme_orders_total", "counter", "Certificates this instance ordered.")
+    .sample("httpserver_acme_orders_total", a.ordersTotal);
+  m.family("httpserver_acme_failures_total", "counter", "Failed attempts to get a certificate.")
+    .sample("httpserver_acme_failures_total", a.failuresTotal);
+  m.family("httpserver_acme_consecutive_failures", "gauge", "Failed attempts in a row.")
+    .sample("httpserver_acme_consecutive_failures", a.failures);
 }
 
 function round2(n: number): number {

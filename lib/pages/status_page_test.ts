@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { renderStatusHtml } from "./status_html.ts";
 import {
+  type AcmeView,
   escapeLabel,
   type InstanceView,
   renderStatusJson,
@@ -64,6 +65,7 @@ function instance(): InstanceView {
       },
       problem: "",
     },
+    acme: null,
   };
 }
 
@@ -227,4 +229,63 @@ Deno.test("renderStatusMetrics() gives pseudo names their own family", () => {
   });
   assert.match(m, /^httpserver_cluster_other_requests_total\{name="\(404\)"\} 4$/m);
   assert.doesNotMatch(m, /resource="\(404\)"/);
+});
+
+const ACME: AcmeView = {
+  domains: ["example.org", "<www>.example.org"],
+  ca: "acme-v02.api.letsencrypt.org",
+  state: "failing",
+  certificate: {
+    names: ["example.org", "<www>.example.org"],
+    issuer: "R11",
+    notBeforeMs: 1_700_000_000_000,
+    notAfterMs: 1_707_776_000_000,
+    renewAtMs: 1_705_184_000_000,
+    source: "ordered",
+  },
+  failures: 2,
+  failuresTotal: 3,
+  ordersTotal: 1,
+  lastError: `Invalid response from http://example.org/<x>: 404`,
+  nextAttemptMs: 1_705_200_000_000,
+};
+
+Deno.test("renderStatusMetrics() shows the ACME certificate's expiry and renewal, and the attempts", () => {
+  const m = renderStatusMetrics({ ...SNAP, instance: { ...instance(), acme: ACME } });
+  const names = `names="example.org <www>.example.org"`;
+  assert.match(
+    m,
+    new RegExp(`^httpserver_acme_certificate_expiry_seconds\\{${names}\\} 1707776000$`, "m"),
+  );
+  assert.match(
+    m,
+    new RegExp(`^httpserver_acme_certificate_renewal_seconds\\{${names}\\} 1705184000$`, "m"),
+  );
+  assert.match(m, /^httpserver_acme_orders_total 1$/m);
+  assert.match(m, /^httpserver_acme_failures_total 3$/m);
+  assert.match(m, /^httpserver_acme_consecutive_failures 2$/m);
+  const none = renderStatusMetrics({
+    ...SNAP,
+    instance: { ...instance(), acme: { ...ACME, certificate: null } },
+  });
+  assert.ok(!none.includes("httpserver_acme_certificate_expiry_seconds"), "no certificate yet");
+  assert.match(none, /^httpserver_acme_failures_total 3$/m);
+  assert.ok(!renderStatusMetrics(SNAP).includes("httpserver_acme_"), "nothing with ACME Off");
+});
+
+Deno.test("renderStatusHtml() shows the ACME certificate's names, expiry and last error, escaped", () => {
+  const html = renderStatusHtml({ ...SNAP, instance: { ...instance(), acme: ACME } }, 0, "/s");
+  assert.ok(html.includes("Automatic certificates (ACME)"));
+  assert.ok(html.includes("example.org, &lt;www&gt;.example.org"));
+  assert.ok(!html.includes("<www>"));
+  assert.ok(html.includes("2024-02-12 22:13:20 UTC"), "notAfter");
+  assert.ok(html.includes("Invalid response from http://example.org/&lt;x&gt;: 404"));
+  assert.ok(html.includes(`<span class="pill bad">failing</span>`));
+  const none = renderStatusHtml(
+    { ...SNAP, instance: { ...instance(), acme: { ...ACME, certificate: null } } },
+    0,
+    "/s",
+  );
+  assert.ok(none.includes("none yet: plain HTTP only"));
+  assert.ok(!renderStatusHtml(SNAP, 0, "/s").includes("ACME"), "no section with ACME Off");
 });

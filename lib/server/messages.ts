@@ -10,7 +10,7 @@ import type { SessionStats } from "../session/manager.ts";
 import type { TlsMaterial } from "./tls_material.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** What a worker needs to serve HTTPS. */
 export interface TlsStart {
@@ -35,10 +35,19 @@ export type ToWorker =
     readonly sessionKey: string;
     /** HTTPS (TLSListen), or null when it is off. */
     readonly tls: TlsStart | null;
+    /** ACME challenge tokens being answered now -> their key authorizations (ACME On). */
+    readonly acmeChallenges: Readonly<Record<string, string>>;
   }
   | { readonly type: "stop"; readonly graceMs: number }
   /** Serve this certificate from now on: open a listener with it, then close the old one. */
   | { readonly type: "tls"; readonly material: TlsMaterial }
+  /** Answer an ACME challenge token from now on (null: stop answering it); acknowledge seq. */
+  | {
+    readonly type: "acme-challenge";
+    readonly seq: number;
+    readonly token: string;
+    readonly keyAuthorization: string | null;
+  }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 
@@ -81,6 +90,8 @@ export type FromWorker =
     /** Listening sockets given TCP_NODELAY, or why none could be (see libc.ts). */
     readonly noDelay: number | string;
   }
+  /** The worker applied the "acme-challenge" message `seq`. */
+  | { readonly type: "acme-challenge-ack"; readonly id: number; readonly seq: number }
   /** Once a second: counters since the last report and cumulative session counts. */
   | {
     readonly type: "stats";

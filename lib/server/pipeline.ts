@@ -1,24 +1,26 @@
 /**
  * What answers a request, in order. This file is the one place that order is written:
  *
- * 1. **Redirect to HTTPS** (https_redirect.ts, `RedirectToHTTPS`): a plain-HTTP GET or HEAD
- *    gets 308 to the same URL over HTTPS, other methods 403; ACME challenges
- *    (`/.well-known/acme-challenge/`) pass, and a stage answering them belongs before this one.
- * 2. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
+ * 1. **ACME challenge** (acme_challenge.ts, `ACME = On`): `/.well-known/acme-challenge/<token>`
+ *    answered from memory (or from Memcached, for another instance's order) before any other
+ *    stage, a redirect to HTTPS included, can see it; an unknown token goes on.
+ * 2. **Redirect to HTTPS** (https_redirect.ts, `RedirectToHTTPS`): a plain-HTTP GET or HEAD
+ *    gets 308 to the same URL over HTTPS, other methods 403; ACME challenges pass.
+ * 3. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
  *    operator's page, so it gets no session cookie.
- * 3. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
+ * 4. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
  *    version, returned at once.
- * 4. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
+ * 5. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
  *    DELETE and OPTIONS.
- * 5. **Session** (sessions.ts): the Set-Cookie line the plan gets, if any: a returning client is
+ * 6. **Session** (sessions.ts): the Set-Cookie line the plan gets, if any: a returning client is
  *    recognised on any request; a new one gets a cookie with a response in SessionCookieScope
  *    (by default HTML pages only); synchronous unless the shared store must be asked.
- * 6. **Fields every response gets:** Set-Cookie from step 5 (not on `Cache-Control: public`);
+ * 7. **Fields every response gets:** Set-Cookie from step 6 (not on `Cache-Control: public`);
  *    Strict-Transport-Security (`HSTS`) on every answer over HTTPS, and never over plain HTTP
  *    (RFC 6797 §7.2); then, when it is written, Server and Date (the writer's HeadCache) and
  *    the framing fields of the protocol (Connection, Transfer-Encoding: response_writer.ts for
  *    HTTP/1.1).
- * 7. **After the response** (request_counters.ts): the counters, once it has been written.
+ * 8. **After the response** (request_counters.ts): the counters, once it has been written.
  *
  * The pipeline sees a ServerRequest and returns a ResponsePlan: no bytes, no socket, no
  * HTTP/1.1 framing, so another protocol (TLS is only a transport; HTTP/2 would be a framing)
@@ -26,12 +28,14 @@
  * @module
  */
 
+import { sharedAnswers } from "../acme/cluster.ts";
 import type { Config } from "../config/config.ts";
 import { type FieldLines, fieldLines, joinFieldLines } from "../http/response_head.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import { memoized, type ResponseMemo } from "../static/response_memo.ts";
 import { HttpsRedirect } from "./https_redirect.ts";
+import { AcmeChallenges } from "./acme_challenge.ts";
 import type { FromWorker } from "./messages.ts";
 import type { Handler, ServerRequest } from "./request.ts";
 import { WorkerCounters } from "./request_counters.ts";
@@ -52,6 +56,7 @@ export interface Pipeline {
 
 /** The stages, each null when switched off. */
 export interface Stages {
+  readonly acme: AcmeChallenges | null;
   readonly redirect: HttpsRedirect | null;
   readonly status: StatusEndpoint | null;
   readonly sessions: WorkerSessions | null;
@@ -79,9 +84,15 @@ export function createPipeline(s: Stages): Pipeline {
       ? planned.then((plan) => sessions.withCookie(req, plan))
       : sessions.withCookie(req, planned);
   };
+  const acme = s.acme;
+  const first: Handler = acme === null ? inner : (req) => {
+    const challenge = acme.answer(req);
+    if (challenge === null) return inner(req);
+    return challenge instanceof Promise ? challenge.then((p) => p ?? inner(req)) : challenge;
+  };
   const hsts = s.hsts;
-  const answer: Handler = hsts === null ? inner : (req) => {
-    const plan = inner(req);
+  const answer: Handler = hsts === null ? first : (req) => {
+    const plan = first(req);
     if (req.scheme !== "https") return plan;
     return plan instanceof Promise ? plan.then((p) => withFields(p, hsts)) : withFields(plan, hsts);
   };
@@ -114,6 +125,8 @@ export interface PipelineHost {
 /** A worker's pipeline and the parts it runs on its own schedule (flushes, status answers). */
 export interface WorkerPipeline {
   readonly pipeline: Pipeline;
+  /** The challenge answers the main thread sends (null with ACME Off). */
+  readonly acme: AcmeChallenges | null;
   readonly site: Site;
   readonly store: ResilientStore;
   readonly sessions: WorkerSessions | null;
@@ -125,12 +138,14 @@ export interface WorkerPipeline {
  * Build every stage from the config, over one shared store.
  * @param templates error page templates by status, loaded once by the main thread
  * @param sessionKey the session signing secret resolved by the main thread
+ * @param acmeChallenges the ACME challenge answers when the worker starts
  */
 export function buildPipeline(
   config: Config,
   templates: Readonly<Record<string, string>>,
   sessionKey: string,
   host: PipelineHost,
+  acmeChallenges: Readonly<Record<string, string>> = {},
 ): WorkerPipeline {
   const store = openSharedStore(config, host.id, (m) => host.post(m));
   const sessions = config.sessions
@@ -148,7 +163,14 @@ export function buildPipeline(
     ? new StatusEndpoint(config, { id: host.id, store, post: (m) => host.post(m), log: host.log })
     : null;
   const site = buildSite(config, templates, host.now);
+  const acme = config.acme
+    ? new AcmeChallenges(
+      config.memcached.length > 0 ? sharedAnswers((key) => store.getValue(key), sessionKey) : null,
+      acmeChallenges,
+    )
+    : null;
   const pipeline = createPipeline({
+    acme,
     redirect: config.redirectToHttps && host.tlsPort !== null
       ? new HttpsRedirect(host.tlsPort)
       : null,
@@ -160,5 +182,5 @@ export function buildPipeline(
     counters,
     hsts: config.hsts === "" ? null : fieldLines([["Strict-Transport-Security", config.hsts]]),
   });
-  return { pipeline, site, store, sessions, counters, status };
+  return { pipeline, acme, site, store, sessions, counters, status };
 }

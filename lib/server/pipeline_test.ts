@@ -260,3 +260,31 @@ Deno.test("pipeline: SessionSecure Off keeps the cookie without Secure even with
     assert.doesNotMatch(extraText(p), /Secure/, "no TLS, auto: no Secure");
   });
 });
+
+const TOKEN = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+
+Deno.test("pipeline answers an ACME challenge first, before the session stage (no cookie); an unknown token goes on", async () => {
+  const acme = "ACME = On\nACMEDomains = example.org\nTLSListen = 127.0.0.1:8443\n";
+  await withPipeline(acme, async (w) => {
+    assert.ok(w.acme, "the stage exists with ACME On");
+    w.acme.set(TOKEN, `${TOKEN}.thumbprint`);
+    const plan = await w.pipeline.answer(request("GET", `/.well-known/acme-challenge/${TOKEN}`));
+    assert.equal(plan.status, 200);
+    assert.equal(plan.extra, undefined, "no session cookie on a challenge");
+    assert.equal(plan.body.kind === "bytes" && dec.decode(plan.body.data), `${TOKEN}.thumbprint`);
+    assert.equal(plan.fields.find(([n]) => n === "Content-Type")?.[1], "text/plain");
+    const head = await w.pipeline.answer(request("HEAD", `/.well-known/acme-challenge/${TOKEN}`));
+    assert.equal(head.status, 200);
+    assert.equal(head.body.kind, "none");
+    // Withdrawn: the request goes on to the next stages (here the document root: 404).
+    w.acme.set(TOKEN, null);
+    const gone = await w.pipeline.answer(request("GET", `/.well-known/acme-challenge/${TOKEN}`));
+    assert.equal(gone.status, 404);
+    const post = await w.pipeline.answer(request("POST", `/.well-known/acme-challenge/${TOKEN}`));
+    assert.notEqual(post.status, 200, "only GET and HEAD are challenges");
+  });
+  await withPipeline("", (w) => {
+    assert.equal(w.acme, null, "no stage with ACME Off");
+    return Promise.resolve();
+  });
+});

@@ -10,6 +10,7 @@
 
 import type { ErrorRecord } from "../log/error_log.ts";
 import {
+  type AcmeView,
   type HttpsView,
   type InstanceView,
   RESOURCE_ROWS,
@@ -41,6 +42,8 @@ export interface BoardOptions {
   readonly servers: string;
   /** HTTPS as the main thread knows it (address, certificate); null when HTTPS is off. */
   readonly https?: () => Omit<HttpsView, "connections" | "requests"> | null;
+  /** Automatic certificates' state (ACME On), read at each snapshot. */
+  readonly acme?: () => AcmeView;
   readonly now?: () => number;
 }
 
@@ -200,6 +203,7 @@ export class StatusBoard {
       sessions: { enabled: this.#o.sessions, ...sessions } satisfies SessionsView,
       store: this.#storeView(),
       https: this.#httpsView(),
+      acme: this.#o.acme?.() ?? null,
     };
   }
 

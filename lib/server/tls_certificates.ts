@@ -31,11 +31,11 @@ import {
 export const SETTLE_MS = 1000;
 
 /**
- * Whether start may go on without the certificate files: they will come (TLSWaitForCertificate;
- * an ACME client adds its own condition here).
+ * Whether start may go on without the certificate files: they will come (TLSWaitForCertificate,
+ * or ACME, which writes them into ACMEStorage).
  */
 export function certificateMayBeAbsent(config: Config): boolean {
-  return config.tlsWaitForCertificate;
+  return config.tlsWaitForCertificate || config.acme;
 }
 
 /** What the controller needs of its main thread. */

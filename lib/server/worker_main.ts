@@ -35,6 +35,7 @@ import { ResponseWriter } from "./response_writer.ts";
 import type { WorkerSessions } from "./sessions.ts";
 import { SlotList } from "./slot_list.ts";
 import type { StatusEndpoint } from "./status_endpoint.ts";
+import type { AcmeChallenges } from "./acme_challenge.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 import { StalledHandshakes, TlsEndpoint, TlsHandshake } from "./tls_listener.ts";
 import type { TlsMaterial } from "./tls_material.ts";
@@ -80,6 +81,7 @@ let store: ResilientStore | null = null;
 let sessions: WorkerSessions | null = null;
 let counters: WorkerCounters | null = null;
 let status: StatusEndpoint | null = null;
+let acme: AcmeChallenges | null = null;
 const RETRY_SOON = fieldLines([["Retry-After", "1"]]);
 
 function post(m: FromWorker): void {
@@ -164,18 +166,18 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   lowestRank = LEVEL_RANK[config.logLevel];
   let built: WorkerPipeline;
   try {
-    built = buildPipeline(config, msg.templates, msg.sessionKey, {
-      id,
-      tlsPort: msg.tls?.port ?? null,
-      post,
-      log,
-      now: clock.now,
-    });
+    built = buildPipeline(
+      config,
+      msg.templates,
+      msg.sessionKey,
+      { id, tlsPort: msg.tls?.port ?? null, post, log, now: clock.now },
+      msg.acmeChallenges,
+    );
   } catch (e) {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  ({ store, sessions, counters, status } = built);
+  ({ store, sessions, counters, status, acme } = built);
   const { pipeline } = built;
   const settings = connectionSettings(config);
   const h = hooks(settings, pipeline, new DateCache(clock.now));
@@ -373,5 +375,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     status?.onStatus(m.seq, m.instance);
   } else if (m.type === "tls") {
     if (tls !== null && !draining) serveTls(m.material, false);
+  } else if (m.type === "acme-challenge") {
+    acme?.set(m.token, m.keyAuthorization);
+    post({ type: "acme-challenge-ack", id, seq: m.seq });
   }
 };

@@ -10,6 +10,8 @@
  *   hs:r:<hash>      requests for one resource (incr); <hash> = 64-bit FNV-1a of its name (UTF-8)
  *   hs:l:<hash>      "<epoch ms> <client>" of the last request for it
  *   hs:idx           resource names, one per line (append): memcached cannot list keys
+ *   hs:acme:...      automatic certificates' lock, challenge answers and sealed certificate
+ *                    (acme/cluster.ts, through getValue/setValue/addValue/deleteValue)
  * ```
  *
  * Counter items (hs:t, hs:r, hs:l, hs:idx) expire CounterTTL after they were last counted, so
@@ -63,6 +65,7 @@ interface MemjsClient {
   set(key: string, value: string, o: { expires: number }): Promise<boolean>;
   add(key: string, value: string, o: { expires: number }): Promise<boolean>;
   append(key: string, value: string): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
   increment(
     key: string,
     amount: number,
@@ -148,6 +151,27 @@ export class MemcachedStore implements SessionStore, CounterStore {
     try {
       this.#client.close();
     } catch { /* already closed */ }
+  }
+
+  /** A small text value under `hs:<key>` (ACME), or null. */
+  async getValue(key: string): Promise<string | null> {
+    const r = await this.#client.get(`${PREFIX}${key}`);
+    return r.value === null ? null : new TextDecoder().decode(r.value);
+  }
+
+  /** Store a text value under `hs:<key>`; `ttlS` as memcached reads it (0 = none). */
+  async setValue(key: string, value: string, ttlS: number): Promise<void> {
+    await this.#client.set(`${PREFIX}${key}`, value, { expires: ttlS });
+  }
+
+  /** Store only if `hs:<key>` does not exist (one caller wins); false when it does. */
+  async addValue(key: string, value: string, ttlS: number): Promise<boolean> {
+    return await this.#client.add(`${PREFIX}${key}`, value, { expires: ttlS });
+  }
+
+  /** Remove `hs:<key>` (gone already is fine). */
+  async deleteValue(key: string): Promise<void> {
+    await this.#client.delete(`${PREFIX}${key}`);
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {

@@ -25,6 +25,8 @@ export interface SharedStore extends SessionStore, CounterStore {
   /** Servers, for log lines and the status page. */
   readonly description: string;
   ping(): Promise<void>;
+  /** A small shared text value (an ACME challenge's answer), or null. */
+  getValue(key: string): Promise<string | null>;
   close(): void;
 }
 
@@ -197,6 +199,20 @@ export class ResilientStore implements SessionBackend {
       return await bounded(p.readCounts(top), this.#o.timeoutMs, this.#timers);
     } catch {
       return null; // a slow status read is not an outage; regular traffic will tell
+    }
+  }
+
+  /**
+   * A small shared value (an ACME challenge's answer another instance published), or null:
+   * none, no shared store, down, or no answer within MemcachedTimeout.
+   */
+  async getValue(key: string): Promise<string | null> {
+    const p = this.#o.primary;
+    if (p === null || !this.#usable()) return null;
+    try {
+      return await bounded(p.getValue(key), this.#o.timeoutMs, this.#timers);
+    } catch {
+      return null; // the sessions' traffic tells whether memcached is down
     }
   }
 

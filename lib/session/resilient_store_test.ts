@@ -52,6 +52,10 @@ class FakeShared implements SharedStore {
   readCounts(top: number): Promise<CounterTotals> {
     return this.#run(() => this.inner.readCounts(top));
   }
+  readonly values = new Map<string, string>();
+  getValue(key: string): Promise<string | null> {
+    return this.#run(() => Promise.resolve(this.values.get(key) ?? null));
+  }
 }
 
 /** Let every promise callback that can run now run (one real turn of the event loop). */
@@ -291,4 +295,24 @@ Deno.test("ResilientStore: a counter batch that failed part way (PartlyCounted) 
   assert.notEqual(t, null, "null would make the caller send the batch again");
   assert.equal(store.status.state, "down");
   store.close();
+});
+
+Deno.test("ResilientStore.getValue() reads a shared value, and gives null when memcached is off, slow or away", async () => {
+  const { primary, store, timers } = await started("ok");
+  primary.values.set("acme:t:tok", "tok.thumb");
+  assert.equal(await store.getValue("acme:t:tok"), "tok.thumb");
+  assert.equal(await store.getValue("acme:t:other"), null);
+  primary.mode = "hang";
+  const slow = watch(store.getValue("acme:t:tok"));
+  await timers.advance(TIMEOUT_MS - 1);
+  assert.equal(slow.settled, false, "waits up to MemcachedTimeout");
+  await timers.advance(1);
+  assert.equal(slow.value, null);
+  assert.equal(store.status.state, "up", "a slow read is not an outage");
+  primary.mode = "fail";
+  assert.equal(await store.getValue("acme:t:tok"), null);
+  store.close();
+  const none = new ResilientStore({ primary: null, fallback: new MemoryStore(), timeoutMs: 50 });
+  assert.equal(await none.getValue("acme:t:tok"), null);
+  none.close();
 });

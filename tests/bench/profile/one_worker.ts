@@ -47,6 +47,7 @@ const start: ToWorker = {
   templates,
   sessionKey: "profile-session-key-0123456789",
   tls: null,
+  acmeChallenges: {},
 };
 (globalThis as unknown as { onmessage: (e: { data: ToWorker }) => void }).onmessage({
   data: start,
