@@ -1,23 +1,24 @@
 /**
- * httpserver: read http.conf, open the logs, start the worker pool, print the listening line,
- * and shut down cleanly on SIGINT/SIGTERM.
+ * httpserver: read the command line and http.conf, then run the server (lib/server/lifecycle.ts:
+ * workers, logs, signals, reloads, systemd) or one of the command-line tools.
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
-import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
+import {
+  type Config,
+  ConfigError,
+  lineOf,
+  parseConfig,
+  withOverrides,
+} from "./lib/config/config.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
-import type { ErrorRecord } from "./lib/log/error_log.ts";
-import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
-import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
-import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
-import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
-import { StatusBoard } from "./lib/server/status_board.ts";
-import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
-import { WorkerPool } from "./lib/server/worker_pool.ts";
+import { type Loaded, runServer, type SessionKey } from "./lib/server/lifecycle.ts";
+import { waitForReload } from "./lib/server/reload_status.ts";
+import type { SystemdEnv } from "./lib/server/sd_notify.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
@@ -89,21 +90,6 @@ function checkFolder(
   throw new ConfigError(detail, { file, line, key });
 }
 
-function lineOf(text: string, key: string): number | null {
-  const lines = text.split("\n");
-  const i = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
-  return i < 0 ? null : i + 1;
-}
-
-function readTemplate(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** The session signing secret: SessionKey, SessionKeyFile, or random for this run only. */
 function loadSessionKey(config: Config): SessionKey {
   if (config.sessionKey !== "") return { key: config.sessionKey, generated: false };
@@ -134,186 +120,39 @@ function loadSessionKey(config: Config): SessionKey {
   return { key, generated: false };
 }
 
-interface SessionKey {
-  readonly key: string;
-  /** Made up for this run (no SessionKey or SessionKeyFile). */
-  readonly generated: boolean;
+/** What systemd tells a service through its environment (sd_notify.ts, reload_status.ts). */
+function systemdEnv(): SystemdEnv & { runtimeDir: string } {
+  const env = (k: string) => Deno.env.get(k) ?? "";
+  const watchdogPid = env("WATCHDOG_PID");
+  const usec = /^\d+$/.test(env("WATCHDOG_USEC")) ? Number(env("WATCHDOG_USEC")) : 0;
+  // RUNTIME_DIRECTORY may list several folders, separated by colons.
+  const runtimeDir = env("RUNTIME_DIRECTORY").split(":")[0]!;
+  return {
+    notifySocket: env("NOTIFY_SOCKET"),
+    watchdogUsec: watchdogPid === "" || watchdogPid === String(Deno.pid) ? usec : 0,
+    socketDir: runtimeDir !== "" ? runtimeDir : "/tmp",
+    runtimeDir,
+  };
 }
 
-function hostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "localhost";
-  }
-}
-
-function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
-  return { timeMs: Date.now(), level, module: "core", message, tid: 0 };
-}
-
-async function openLogs(config: Config, text: string): Promise<LogWriter> {
-  try {
-    return await LogWriter.open({
-      accessLog: config.accessLog,
-      errorLog: config.errorLog,
-      level: config.logLevel,
-      stderrLevel: STDERR_LEVEL,
-    });
-  } catch (e) {
-    if (!(e instanceof LogOpenError)) throw e;
-    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
-  }
-}
-
-async function run(config: Config, text: string, session: SessionKey): Promise<number> {
-  const logs = await openLogs(config, text);
-  const templates = Object.fromEntries(
-    loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
-  );
-  if (config.sessions && session.generated) {
-    logs.error(mainRecord(
-      "warn",
-      "no SessionKey or SessionKeyFile: signing session cookies with a random key, so sessions " +
-        "will not survive a restart nor be shared with other instances",
-    ));
-  }
-  const port = resolveListenPort(config.listen.host, config.listen.port);
-  const board = new StatusBoard({
-    server: `${SERVER_NAME}/${SERVER_VERSION}`,
-    hostname: hostname(),
-    pid: Deno.pid,
-    workers: config.workers,
-    sessions: config.sessions,
-    servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
-  });
-  const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
-  const pool: WorkerPool = new WorkerPool({
-    size: config.workers,
-    workerUrl: new URL("./lib/server/worker_main.ts", import.meta.url),
-    startMessage: (id) => ({
-      type: "start",
-      version: PROTOCOL_VERSION,
-      id,
-      config,
-      port,
-      templates,
-      sessionKey: session.key,
-    }),
-    onMessage(m) {
-      const note = board.onMessage(m);
-      if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
-      if (m.type === "status-request") {
-        pool.send(m.id, { type: "status", seq: m.seq, instance: board.snapshot(pool.restarts) });
-      }
-      if (m.type !== "log") return;
-      if (m.access !== null) logs.access(m.access);
-      if (m.errors !== null) logs.errorLines(m.errors, m.stderrText);
-    },
-    onEvent: (level, message) => {
-      logs.error(mainRecord(level, message));
-      // A worker that died may have left unfinished uploads: sweep once they are surely orphaned.
-      if (level === "crit") sweeper.later();
-    },
-  });
-  try {
-    await pool.start();
-  } catch (e) {
-    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
-    await pool.stop(0);
-    await logs.close();
-    return 1;
-  }
-  const where = `http://${formatHostPort(config.listen.host, port)}`;
-  logs.error(
-    mainRecord(
-      "notice",
-      `${SERVER_NAME}/${SERVER_VERSION} listening on ${where} (${config.workers} workers)`,
-    ),
-  );
-  out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
-  sweeper.now();
-  // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
-  // the same for a server run as a service (an administrator may send it by habit; by default
-  // it would kill the process), but stops one run from a terminal, as closing the terminal
-  // should, rather than leave it serving in the background.
-  const hangUpStops = Deno.stdin.isTerminal();
-  const reopenOn = hangUpStops ? ["SIGUSR1"] as const : ["SIGUSR1", "SIGHUP"] as const;
-  for (const s of reopenOn) Deno.addSignalListener(s, () => void reopenLogs(logs, s));
-  const stopOn = hangUpStops
-    ? ["SIGINT", "SIGTERM", "SIGHUP"] as const
-    : ["SIGINT", "SIGTERM"] as const;
-  const signal = await new Promise<string>((res) => {
-    for (const s of stopOn) Deno.addSignalListener(s, () => res(s));
-  });
-  logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
-  board.stopping();
-  sweeper.stop();
-  await pool.stop(config.shutdownGraceMs);
-  logs.error(mainRecord("notice", "shutdown complete"));
-  await logs.close();
-  return 0;
-}
-
-/** Reopen both logs by name (log rotation) and say so in the (new) error log. */
-async function reopenLogs(logs: LogWriter, signal: string): Promise<void> {
-  const problems = await logs.reopen();
-  const note = signal === "SIGHUP"
-    ? " (http.conf is read only at start: restart to apply changes)"
-    : "";
-  logs.error(mainRecord("notice", `caught ${signal}, logs reopened${note}`));
-  for (const p of problems) {
-    logs.error(mainRecord("error", `cannot reopen ${p}; still writing to the old file`));
-  }
+/** Read http.conf and the session key, as start-up and every reload do. */
+function load(args: ReturnType<typeof parseCli>): Loaded {
+  const { config, text } = loadConfig(args);
+  return { config, text, session: loadSessionKey(config) };
 }
 
 /**
- * Sweeps for orphaned upload temp files (see upload_sweep.ts) in the folders writes can reach:
- * at start and after a worker dies. Nothing to do when the server accepts no writes.
+ * Run the command line `argv`.
+ * @param workerUrl the worker entry (tests pass one that can be made to fail)
+ * @returns the exit status
  */
-function uploadSweeper(config: Config, note: (message: string) => void) {
-  const prefixes = [...(config.writeAccess ? config.writePaths : []), ...config.uploadPaths];
-  const folders = prefixes.map((p) => join(config.documentRoot, p));
-  const olderThanMs = 2 * config.requestTimeoutMs;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running = false;
-  const run = async () => {
-    if (folders.length === 0 || running) return;
-    running = true;
-    try {
-      const removed = await sweepOrphanUploads(folders, olderThanMs);
-      if (removed.length > 0) {
-        note(
-          `removed ${removed.length} unfinished upload file(s) left by an earlier crash, e.g. ` +
-            removed[0],
-        );
-      }
-    } finally {
-      running = false;
-    }
-  };
-  return {
-    now: () => void run(),
-    /** Sweep once the files of uploads cut short now are old enough to be swept. */
-    later() {
-      if (timer === null && folders.length > 0) {
-        timer = setTimeout(() => {
-          timer = null;
-          void run();
-        }, olderThanMs);
-      }
-    },
-    stop() {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-    },
-  };
-}
-
-async function main(): Promise<number> {
+export async function main(
+  argv: string[],
+  workerUrl = new URL("./lib/server/worker_main.ts", import.meta.url),
+): Promise<number> {
   let args;
   try {
-    args = parseCli(Deno.args);
+    args = parseCli(argv);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}\n\n${HELP_TEXT}`);
     return 2;
@@ -332,26 +171,40 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  let loaded;
-  let session: SessionKey;
+  if (args.waitReload !== undefined) {
+    // ExecReload: the outcome of the reload the unit just asked for (reload_status.ts).
+    const { runtimeDir } = systemdEnv();
+    const r = await waitForReload({ dir: runtimeDir, sinceMs: args.waitReload, timeoutMs: 60_000 });
+    (r.ok ? out : err)(`${SERVER_NAME}: ${r.message}`);
+    return r.ok ? 0 : 1;
+  }
+  let loaded: Loaded;
   try {
-    loaded = loadConfig(args);
-    session = loadSessionKey(loaded.config);
+    loaded = load(args);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
-  const { config, text } = loaded;
   if (args.checkConfig) {
-    out(`${SERVER_NAME}: the configuration file ${config.file} syntax is ok`);
+    out(`${SERVER_NAME}: the configuration file ${loaded.config.file} syntax is ok`);
     return 0;
   }
+  const systemd = systemdEnv();
   try {
-    return await run(config, text, session);
+    return await runServer({
+      initial: loaded,
+      load: () => load(args),
+      workerUrl,
+      terminal: Deno.stdin.isTerminal(),
+      systemd,
+      runtimeDir: systemd.runtimeDir,
+      out,
+      err,
+    });
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
 }
 
-Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -67,6 +67,12 @@ export interface ConnectionHooks extends WriterHooks {
   handle: Handler;
   /** Whether the server is shutting down (finish the current response, then close). */
   draining(): boolean;
+  /**
+   * Whether an idle connection closes at once rather than wait for its next request (on
+   * shutdown; absent = never). The workers a reload retires answer the next request with
+   * `Connection: close` instead, so no request meets a connection closing under it.
+   */
+  closeIdle?(): boolean;
 }
 
 /** Where a connection is in its life; decides what a timeout does. */
@@ -152,7 +158,7 @@ export class Connection implements InputBuffer, Slotted {
         if (this.#timedOut !== null) break;
         const r = this.#bufferedHead();
         if (r === null) {
-          if (this.#h.draining() && this.idle) break;
+          if (this.idle && this.#h.closeIdle?.()) break;
           if (this.end === this.buf.length) {
             if (this.start === 0 && this.buf.length >= this.#s.limits.maxHeaderBytes) {
               await this.#reject("headers-too-large", null);
@@ -233,9 +239,13 @@ export class Connection implements InputBuffer, Slotted {
     this.close();
   }
 
-  /** True while waiting for a new request with nothing buffered (safe to close on shutdown). */
+  /**
+   * True while a kept-alive connection waits for its next request with nothing buffered (safe
+   * to close on shutdown). A new connection is not idle: its client is about to send its first
+   * request and has no reason to expect a close.
+   */
   get idle(): boolean {
-    return this.phase === "idle" && this.start === this.end;
+    return this.phase === "idle" && this.start === this.end && this.#requests > 0;
   }
 
   /** InputBuffer: read more bytes, compacting or growing the buffer first. */

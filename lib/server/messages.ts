@@ -9,7 +9,7 @@ import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -25,9 +25,20 @@ export type ToWorker =
     /** The session signing secret, resolved by the main thread (SessionKey, file or random). */
     readonly sessionKey: string;
   }
-  | { readonly type: "stop"; readonly graceMs: number }
+  /**
+   * Stop accepting, finish what is in flight within graceMs, then report "stopped". On
+   * "shutdown" idle keep-alive connections are closed at once; on "reload" (a newer generation
+   * already listens) they stay until their next request, answered with `Connection: close`,
+   * or their KeepAliveTimeout, so no client request meets a connection closing under it.
+   */
+  | { readonly type: "stop"; readonly graceMs: number; readonly reason: StopReason }
+  /** The heartbeat: answer with a "pong" of the same seq (see heartbeat.ts). */
+  | { readonly type: "ping"; readonly seq: number }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
+
+/** Why a worker is asked to stop. */
+export type StopReason = "shutdown" | "reload";
 
 /** Per-worker counters reported with each log batch. */
 export interface WorkerStats {
@@ -54,7 +65,10 @@ export type FromWorker =
     readonly stderrText: string;
     readonly stats: WorkerStats;
   }
+  /** The worker's listener is closed: no new connection reaches it ("stop" received). */
+  | { readonly type: "closed"; readonly id: number }
   | { readonly type: "stopped"; readonly id: number }
+  | { readonly type: "pong"; readonly id: number; readonly seq: number }
   /** Once a second: counters since the last report and cumulative session counts. */
   | {
     readonly type: "stats";

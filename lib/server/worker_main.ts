@@ -25,7 +25,7 @@ import {
 } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
-import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
+import { type FromWorker, PROTOCOL_VERSION, type StopReason, type ToWorker } from "./messages.ts";
 import { buildPipeline, type Pipeline, type WorkerPipeline } from "./pipeline.ts";
 import type { WorkerCounters } from "./request_counters.ts";
 import { ResponseWriter } from "./response_writer.ts";
@@ -55,7 +55,10 @@ let id = 0;
  */
 const clock = new LoopClock();
 let listener: Deno.Listener | null = null;
+/** The accept loop; settles once the listener is closed. */
+let accepting: Promise<void> | null = null;
 let draining = false;
+let stopReason: StopReason = "shutdown";
 const connections = new SlotList<Connection>();
 const accessLines = new AccessLineBuffer(ACCESS_BUFFER_BYTES);
 /** Error-log lines formatted here, appended as they are by the main thread. */
@@ -145,6 +148,7 @@ function hooks(
     },
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,
+    closeIdle: () => draining && stopReason === "shutdown",
     responded: pipeline.responded,
   };
 }
@@ -175,7 +179,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   setInterval(sweep, SWEEP_MS);
   setInterval(tick, STATS_MS);
   post({ type: "ready", id });
-  await acceptLoop(listener, (conn) => {
+  accepting = acceptLoop(listener, (conn) => {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const peer: Peer = { ip: addr.hostname, port: addr.port };
     if (connections.size >= cap) return refuse(conn, peer, settings, h, cap);
@@ -185,6 +189,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     const done = () => connections.delete(c);
     c.run().then(done, done);
   }, h);
+  await accepting;
   // The listener closed without a shutdown: die, so the pool starts a replacement.
   if (!draining) throw new Error("the listener closed unexpectedly");
 }
@@ -288,14 +293,26 @@ function sweep(): void {
   for (const c of connections.snapshot()) if (c.deadline <= now) c.onTimeout();
 }
 
-async function stop(graceMs: number): Promise<void> {
+/**
+ * Stop accepting, say so, and finish within graceMs (see the "stop" message): on shutdown idle
+ * connections close at once; on reload they wait for their next request or their timeout.
+ */
+async function stop(graceMs: number, reason: StopReason): Promise<void> {
+  stopReason = reason;
+  if (draining) return; // a shutdown while a reload retires this worker: idle ones close now
   draining = true;
   try {
     listener?.close();
   } catch { /* already closed */ }
+  // Once the accept loop has ended, the listening socket is gone from the SO_REUSEPORT group:
+  // from then on every new connection goes to the newer generation.
+  await accepting?.catch(() => {});
+  post({ type: "closed", id });
   const until = Date.now() + graceMs;
   while (connections.size > 0 && Date.now() < until) {
-    for (const c of connections.snapshot()) if (c.idle) c.close();
+    if (stopReason === "shutdown") {
+      for (const c of connections.snapshot()) if (c.idle) c.close();
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const c of connections.snapshot()) c.close();
@@ -314,8 +331,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       throw new Error(`Worker protocol ${m.version} is not ${PROTOCOL_VERSION}`);
     }
     void serve(m);
+  } else if (m.type === "ping") {
+    post({ type: "pong", id, seq: m.seq });
   } else if (m.type === "stop") {
-    void stop(m.graceMs);
+    void stop(m.graceMs, m.reason);
   } else if (m.type === "status") {
     status?.onStatus(m.seq, m.instance);
   }
