@@ -84,6 +84,9 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/listener.ts",
     "server/site.ts",
     "server/worker_main.ts",
+    "server/lifecycle.ts", // error page templates, read once per generation
+    "server/reload_status.ts", // the reload outcome for systemd's ExecReload
+    "server/sd_notify.ts", // the datagram socket to systemd
   ]);
   const io =
     /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;

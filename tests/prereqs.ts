@@ -1,6 +1,8 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
- * (curl, wget, memcached, chromium; python3 and script for fault and signal tests). On a fresh
+ * (curl, wget, memcached, chromium; python3 and script for fault and signal tests; unshare, ip
+ * and sysctl for the reload test's network namespace; debootstrap and systemd-nspawn for the
+ * real-systemd test). On a fresh
  * Debian machine, as root, missing ones are installed with apt-get; otherwise the suite stops
  * here with the command to run.
  */
@@ -12,6 +14,12 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "chromium", pkg: "chromium" },
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
+  { cmd: "unshare", pkg: "util-linux" }, // private network namespaces (reload under load)
+  { cmd: "nsenter", pkg: "util-linux" },
+  { cmd: "ip", pkg: "iproute2" }, // the namespace's loopback
+  { cmd: "sysctl", pkg: "procps" }, // net.ipv4.tcp_migrate_req inside it
+  { cmd: "debootstrap", pkg: "debootstrap" }, // a Debian tree with a real systemd
+  { cmd: "systemd-nspawn", pkg: "systemd-container" }, // booted as a container
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
