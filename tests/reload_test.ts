@@ -143,7 +143,9 @@ Deno.test("three reloads under load: no failed request, no reset, the download i
   let loadOut: Promise<Deno.CommandOutput> | null = null;
   const stopFile = join(run, "stop-load");
   try {
-    const grace = { ShutdownGrace: "30s" };
+    // Long enough for the first generation to finish the download after three reloads, however
+    // slow the machine.
+    const grace = { ShutdownGrace: "5m" };
     s = await startServer({
       netnsOf: ns.pid,
       conf: grace,
@@ -181,7 +183,7 @@ Deno.test("three reloads under load: no failed request, no reset, the download i
       "--download",
       "/big.bin",
       "--download-kib-per-tick",
-      "16",
+      "4",
       "--stop-file",
       stopFile,
       "--max-seconds",

@@ -24,7 +24,8 @@ import {
 import { carrySessionKey, reloadFailure, reloadPort } from "./reload.ts";
 import type { SystemdEnv } from "./sd_notify.ts";
 import { ServiceManager } from "./service_manager.ts";
-import { listenForSignals, type SignalAction } from "./signals.ts";
+import { type Event, EventQueue } from "./event_queue.ts";
+import { listenForSignals } from "./signals.ts";
 import { StatusBoard } from "./status_board.ts";
 import { type UploadSweeper, uploadSweeper } from "./upload_sweeper.ts";
 
@@ -69,12 +70,6 @@ export const EXIT_STUCK_WORKER = 70;
 /** Run until a stop signal; the exit status. */
 export async function runServer(o: RunOptions): Promise<number> {
   return await new Lifecycle(o).run();
-}
-
-/** What the main thread acts on, one at a time: a signal, or a worker found stuck. */
-interface Event {
-  readonly action: SignalAction;
-  readonly signal: Deno.Signal | null;
 }
 
 function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
@@ -127,8 +122,7 @@ class Lifecycle {
   #gens!: Generations;
   #manager!: ServiceManager;
   #sweeper: UploadSweeper | null = null;
-  readonly #events: Event[] = [];
-  #wake = () => {};
+  readonly #events = new EventQueue();
 
   constructor(o: RunOptions) {
     this.#o = o;
@@ -136,6 +130,35 @@ class Lifecycle {
   }
 
   async run(): Promise<number> {
+    const { config } = this.#loaded;
+    // Signals from now on wait in the queue: one that comes while starting is acted on once
+    // started, rather than killing the process by its default action.
+    const unlisten = listenForSignals(this.#o.terminal, (signal, action) => {
+      this.#events.push({ signal, action });
+    });
+    let started = false;
+    try {
+      started = await this.#start();
+    } finally {
+      if (!started) unlisten();
+    }
+    if (!started) return 1;
+    const line = this.#listening();
+    this.#log("notice", `${SERVER_NAME}/${SERVER_VERSION} ${line}`);
+    this.#o.out(`${SERVER_NAME} ${line}`);
+    await this.#manager.ready(line);
+    if ((await probeMigration()) === false) this.#log("warn", MIGRATION_WARNING);
+    this.#manager.watch(() => this.#gens.healthy(), () => this.#listening());
+    this.#sweeper = uploadSweeper(config, (m) => this.#log("notice", m));
+    this.#sweeper.now();
+    const stop = await this.#eventLoop();
+    unlisten();
+    await this.#stop(stop);
+    return stop.signal === null ? EXIT_STUCK_WORKER : 0;
+  }
+
+  /** Open the logs and start the first generation; false (said on stderr) when it cannot. */
+  async #start(): Promise<boolean> {
     const { config, session } = this.#loaded;
     try {
       this.#logs = await LogWriter.open(logTargets(config));
@@ -158,33 +181,16 @@ class Lifecycle {
       servers: servers(config),
     });
     this.#gens = this.#generations();
-    // Signals from now on wait in the queue: one that comes while starting is acted on once
-    // started, rather than killing the process by its default action.
-    const unlisten = listenForSignals(this.#o.terminal, (signal, action) => {
-      this.#push({ signal, action });
-    });
     try {
       await this.#gens.switchTo(this.#spec(this.#loaded, this.#port));
+      return true;
     } catch (e) {
-      unlisten();
       this.#o.err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
       await this.#gens.stopAll();
       await this.#logs.close();
       this.#manager.close();
-      return 1;
+      return false;
     }
-    const line = this.#listening();
-    this.#log("notice", `${SERVER_NAME}/${SERVER_VERSION} ${line}`);
-    this.#o.out(`${SERVER_NAME} ${line}`);
-    await this.#manager.ready(line);
-    if ((await probeMigration()) === false) this.#log("warn", MIGRATION_WARNING);
-    this.#manager.watch(() => this.#gens.healthy(), () => this.#listening());
-    this.#sweeper = uploadSweeper(config, (m) => this.#log("notice", m));
-    this.#sweeper.now();
-    const stop = await this.#eventLoop();
-    unlisten();
-    await this.#stop(stop);
-    return stop.signal === null ? EXIT_STUCK_WORKER : 0;
   }
 
   /** "listening on http://host:port (N workers)" for the current generation. */
@@ -224,7 +230,7 @@ class Lifecycle {
         else if (event === "stopping") this.#board.stopping(ids);
         else this.#board.dropWorkers(ids);
       },
-      onStuck: () => this.#push({ action: "stop", signal: null }),
+      onStuck: () => this.#events.push({ action: "stop", signal: null }),
     });
   }
 
@@ -239,27 +245,15 @@ class Lifecycle {
     this.#logs.error(mainRecord(level, message));
   }
 
-  #push(e: Event): void {
-    this.#events.push(e);
-    this.#wake();
-  }
-
   /** Act on events one at a time until a stop, which it returns. */
   async #eventLoop(): Promise<Event> {
-    const q = this.#events;
     for (;;) {
-      while (q.length === 0) await new Promise<void>((r) => (this.#wake = r));
-      // A stop goes first; reloads asked for while one runs make one reload.
-      const stop = q.find((e) => e.action === "stop");
-      if (stop !== undefined) return stop;
-      const next = q.shift()!;
-      const signal = next.signal ?? "SIGHUP";
-      if (next.action === "reload") {
-        for (let i = q.length - 1; i >= 0; i--) if (q[i]!.action === "reload") q.splice(i, 1);
-        await this.#reload(signal);
-      } else if (next.action === "reopen-logs") {
-        await this.#reopenLogs(signal);
-      } else {
+      const e = await this.#events.next();
+      const signal = e.signal ?? "SIGHUP";
+      if (e.action === "stop") return e;
+      if (e.action === "reload") await this.#reload(signal);
+      else if (e.action === "reopen-logs") await this.#reopenLogs(signal);
+      else {
         this.#log(
           "warn",
           `caught ${signal} (nginx: upgrade the binary): not supported, ignored; ` +
