@@ -34,7 +34,7 @@ SERVICE_USER=httpserver
 UNIT=/etc/systemd/system/httpserver.service
 SYSCTL=/etc/sysctl.d/60-httpserver.conf
 # The flags of `deno task compile` (tests/service_test.ts checks they stay the same).
-DENO_FLAGS="--unstable-net --allow-net --allow-read --allow-write --allow-env --allow-sys"
+DENO_FLAGS="--unstable-net --allow-net --allow-read --allow-write --allow-env --allow-sys --allow-ffi"
 # What an upgrade replaces; everything else in PREFIX belongs to the administrator.
 PROGRAM="httpserver main.ts lib deno.json deno.lock deno-cache README.md"
 have_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }

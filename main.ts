@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
@@ -15,6 +15,7 @@ import {
   parseConfig,
   withOverrides,
 } from "./lib/config/config.ts";
+import { isUnder, ownFiles } from "./lib/config/own_files.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
 import { type Loaded, runServer, type SessionKey } from "./lib/server/lifecycle.ts";
 import { waitForReload } from "./lib/server/reload_status.ts";
@@ -90,6 +91,25 @@ function checkFolder(
   throw new ConfigError(detail, { file, line, key });
 }
 
+/**
+ * A warning for each of the server's own files (secrets, logs, http.conf) under DocumentRoot:
+ * the server never serves them, but they do not belong there.
+ */
+function ownFilesInRoot(config: Config): string[] {
+  const real = (p: string): string => {
+    try {
+      return Deno.realPathSync(p);
+    } catch {
+      return dirname(p) === p ? p : join(real(dirname(p)), basename(p)); // not created yet
+    }
+  };
+  const root = real(config.documentRoot);
+  return ownFiles(config).filter((f) => isUnder(real(f.path), root)).map((f) =>
+    `${f.key} "${f.path}" lies under DocumentRoot "${config.documentRoot}": it is never ` +
+    "served, but keep it outside the document root"
+  );
+}
+
 /** The session signing secret: SessionKey, SessionKeyFile, or random for this run only. */
 function loadSessionKey(config: Config): SessionKey {
   if (config.sessionKey !== "") return { key: config.sessionKey, generated: false };
@@ -138,7 +158,7 @@ function systemdEnv(): SystemdEnv & { runtimeDir: string } {
 /** Read http.conf and the session key, as start-up and every reload do. */
 function load(args: ReturnType<typeof parseCli>): Loaded {
   const { config, text } = loadConfig(args);
-  return { config, text, session: loadSessionKey(config) };
+  return { config, text, session: loadSessionKey(config), warnings: ownFilesInRoot(config) };
 }
 
 /**
@@ -185,6 +205,7 @@ export async function main(
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
+  for (const m of loaded.warnings) err(`${SERVER_NAME}: [warn] ${m}`);
   if (args.checkConfig) {
     out(`${SERVER_NAME}: the configuration file ${loaded.config.file} syntax is ok`);
     return 0;

@@ -79,6 +79,8 @@ Deno.test("the protocol core (lib/http) is pure: no Deno I/O, no async", () => {
 Deno.test("only adapter files touch Deno's file and network APIs", () => {
   const adapters = new Set([
     "static/deno_fs.ts",
+    "static/folder_write.ts", // the folder lock (Deno.open of the folder, then FsFile.lock)
+    "static/posix.ts", // realPath of an absolute symlink (see Beneath.open)
     "log/log_writer.ts",
     "static/upload_sweep.ts",
     "server/listener.ts",
@@ -106,11 +108,27 @@ Deno.test("memjs is imported by session/memcached_store.ts only", () => {
 Deno.test("files are opened only by the Deno FileSystem (and the log sink), never beside it", () => {
   // The FileSystem port keeps paths inside the root and checks what it opened; log_writer.ts
   // appends to the configured log files, which are not served.
-  const openers = new Set(["static/deno_fs.ts", "log/log_writer.ts"]);
+  const openers = new Set(["static/deno_fs.ts", "static/folder_write.ts", "log/log_writer.ts"]);
   for (const s of SRC) {
     const code = withoutComments(s.text);
     if (/\bDeno\.(open|openSync|create|createSync)\s*\(/.test(code)) {
       assert.ok(openers.has(s.path), `${s.path} opens a file`);
+    }
+  }
+});
+
+Deno.test("files are opened without Deno's blocking open: node:fs and FFI only in the FileSystem port", () => {
+  // The FileSystem port opens with O_NONBLOCK through node:fs (Deno.open has no such flag) and
+  // checks paths with openat2 through posix.ts; anywhere else these would bypass its checks.
+  // Another FFI user (a socket option, say) adds its file here with the reason.
+  const nodeFs = new Set(["static/deno_fs.ts", "static/folder_write.ts", "static/node_file.ts"]);
+  const ffi = new Set(["static/posix.ts"]);
+  for (const s of SRC) {
+    if (s.imports.some((i) => i === "node:fs" || i === "node:fs/promises")) {
+      assert.ok(nodeFs.has(s.path), `${s.path} imports node:fs`);
+    }
+    if (/\bDeno\.(dlopen|UnsafePointer)/.test(withoutComments(s.text))) {
+      assert.ok(ffi.has(s.path), `${s.path} uses FFI`);
     }
   }
 });

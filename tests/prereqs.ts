@@ -1,10 +1,10 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
- * (curl, wget, memcached, chromium; python3 and script for fault and signal tests; unshare, ip
- * and sysctl for the reload test's network namespace; debootstrap and systemd-nspawn for the
- * real-systemd test). On a fresh
- * Debian machine, as root, missing ones are installed with apt-get; otherwise the suite stops
- * here with the command to run.
+ * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
+ * systemd-analyze to verify the unit file; unshare, ip and sysctl for private namespaces;
+ * debootstrap and systemd-nspawn for the real-systemd test). On a fresh Debian machine, as root,
+ * missing ones are installed with apt-get; otherwise the suite stops here with the command to
+ * run.
  */
 
 const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
@@ -14,12 +14,14 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "chromium", pkg: "chromium" },
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
-  { cmd: "unshare", pkg: "util-linux" }, // private network namespaces (reload under load)
+  { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
+  { cmd: "unshare", pkg: "util-linux" }, // mount and network namespaces (read-only and full folders, reloads)
   { cmd: "nsenter", pkg: "util-linux" },
-  { cmd: "ip", pkg: "iproute2" }, // the namespace's loopback
+  { cmd: "ip", pkg: "iproute2" }, // a network namespace's loopback
   { cmd: "sysctl", pkg: "procps" }, // net.ipv4.tcp_migrate_req inside it
   { cmd: "debootstrap", pkg: "debootstrap" }, // a Debian tree with a real systemd
   { cmd: "systemd-nspawn", pkg: "systemd-container" }, // booted as a container
+  { cmd: "update-ca-certificates", pkg: "ca-certificates" }, // npm fetches inside it
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

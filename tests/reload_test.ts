@@ -147,7 +147,7 @@ Deno.test("three reloads under load: no failed request, no reset, the download i
     // slow the machine.
     const grace = { ShutdownGrace: "5m" };
     s = await startServer({
-      netnsOf: ns.pid,
+      wrap: () => ns.argv([]),
       conf: grace,
       edit: cacheRule("*.txt = max-age=60"),
       env: { RUNTIME_DIRECTORY: run },
@@ -263,7 +263,7 @@ Deno.test("the server warns at start when a reload would reset queued connection
     const ns = await privateNetwork([`net.ipv4.tcp_migrate_req=${value}`]);
     let s: TestServer | null = null;
     try {
-      s = await startServer({ netnsOf: ns.pid });
+      s = await startServer({ wrap: () => ns.argv([]) });
       const server = s;
       // The probe runs right after the listening line; "shutdown complete" comes after it.
       assertEquals(await server.stop(), 0);

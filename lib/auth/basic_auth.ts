@@ -1,9 +1,11 @@
 /**
  * HTTP Basic authentication (RFC 7617) against a PasswordFile's users. Credentials are decoded
- * as UTF-8 (the challenge says `charset="UTF-8"`, §2.1). A PBKDF2 check costs ~0.2 s of CPU,
- * so successful checks are remembered in a bounded in-memory cache keyed by an HMAC of
+ * as UTF-8 (the challenge says `charset="UTF-8"`, §2.1). A PBKDF2 check costs ~0.1-0.2 s of
+ * CPU, so successful checks are remembered in a bounded in-memory cache keyed by an HMAC of
  * (user, password) under a per-process random key: a hit costs one HMAC, and the cache holds
- * no password or fast unsalted hash of one.
+ * no password or fast unsalted hash of one. Checks that would hash go through a PasswordGate
+ * (password_gate.ts): failed credentials are remembered for a while, each client may start a
+ * few per second, and a worker hashes one at a time.
  *
  * ```
  * Authorization: Basic YWxpY2U6c2VjcmV0        ; base64("alice:secret")
@@ -13,6 +15,7 @@
  */
 
 import { trimOldest } from "../util/map_trim.ts";
+import { PasswordGate } from "./password_gate.ts";
 import {
   decodeBase64,
   HASH_BYTES,
@@ -42,11 +45,25 @@ export type AuthResult =
   /** Malformed credentials, unknown user or wrong password (also answered with a challenge). */
   | { readonly kind: "invalid"; readonly reason: string }
   /** Credentials cannot be checked at all (PasswordFile unreadable): a server error. */
-  | { readonly kind: "unavailable"; readonly reason: string };
+  | { readonly kind: "unavailable"; readonly reason: string }
+  /**
+   * Not checked: the client started too many checks (429, "throttled") or too many are queued
+   * (503, "busy"); `log` is true for the first of a run, so a flood writes few lines.
+   */
+  | {
+    readonly kind: "throttled" | "busy";
+    readonly retryAfterS: number;
+    readonly reason: string;
+    readonly log: boolean;
+  };
 
 /** Checks the Authorization field of a request. */
 export interface Authenticator {
-  check(authorization: string | undefined): Promise<AuthResult>;
+  /**
+   * @param clientIp the client's address, for its allowance of password checks (the
+   *   connection's peer, or the address a proxy vouches for)
+   */
+  check(authorization: string | undefined, clientIp?: string): Promise<AuthResult>;
 }
 
 const TOKEN68_RE = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -65,11 +82,15 @@ const encoder = new TextEncoder();
  */
 export function parseBasicCredentials(value: string | undefined): Credentials | "missing" | null {
   if (value === undefined) return "missing";
-  const v = value.trim();
-  const sp = v.indexOf(" ");
-  const scheme = sp < 0 ? v : v.slice(0, sp);
+  // The parser removed the value's leading and trailing OWS; `credentials = auth-scheme
+  // [ 1*SP token68 ]` (RFC 9110 §11.4) allows only SP between the parts. No trim(): it would
+  // also strip NBSP (0xA0).
+  const sp = value.indexOf(" ");
+  const scheme = sp < 0 ? value : value.slice(0, sp);
   if (scheme.toLowerCase() !== "basic") return "missing";
-  const token = v.slice(sp + 1).trimStart();
+  let at = sp + 1;
+  while (at < value.length && value.charCodeAt(at) === 0x20) at++;
+  const token = value.slice(at);
   if (sp < 0 || !TOKEN68_RE.test(token)) return null;
   const bytes = decodeBase64(token);
   if (bytes === null) return null;
@@ -100,22 +121,26 @@ export class BasicAuthenticator implements Authenticator {
   readonly #max: number;
   readonly #cache = new Map<string, string>(); // HMAC(user, password) -> user
   readonly #dummy: PasswordHash;
+  readonly #gate: PasswordGate | null;
   #key: Promise<CryptoKey> | null = null;
 
   /**
    * @param users user -> hash, from parsePasswordFile()
-   * @param opts `cacheEntries`: successes remembered; `verify`: the hash check (tests)
+   * @param opts `cacheEntries`: successes remembered; `verify`: the hash check (tests);
+   *   `gate`: limits on checks that hash (none: every check hashes at once)
    */
   constructor(
     users: ReadonlyMap<string, PasswordHash>,
     opts: {
       readonly cacheEntries?: number;
       readonly verify?: (password: string, h: PasswordHash) => Promise<boolean>;
+      readonly gate?: PasswordGate;
     } = {},
   ) {
     this.#users = users;
     this.#max = opts.cacheEntries ?? AUTH_CACHE_ENTRIES;
     this.#verify = opts.verify ?? verifyPassword;
+    this.#gate = opts.gate ?? null;
     // Checked for unknown users, at the cost of a real one; never matches (its key is random).
     this.#dummy = {
       iterations: users.values().next().value?.iterations ?? PBKDF2_DEFAULT_ITERATIONS,
@@ -124,7 +149,7 @@ export class BasicAuthenticator implements Authenticator {
     };
   }
 
-  async check(authorization: string | undefined): Promise<AuthResult> {
+  async check(authorization: string | undefined, clientIp = ""): Promise<AuthResult> {
     const c = parseBasicCredentials(authorization);
     if (c === "missing") return { kind: "missing" };
     if (c === null) return { kind: "invalid", reason: "malformed Basic credentials" };
@@ -133,14 +158,34 @@ export class BasicAuthenticator implements Authenticator {
       this.#remember(key, c.user); // most recently used
       return { kind: "ok", user: c.user };
     }
+    const who = `user ${JSON.stringify(c.user.slice(0, 64))}`;
+    const gate = this.#gate;
+    // Known and unknown users take the same path from here: timing does not tell them apart.
+    if (gate?.failedRecently(key)) {
+      return { kind: "invalid", reason: `${who}: the same wrong credentials again` };
+    }
     const h = this.#users.get(c.user);
     // An unknown user costs a full check too, so timing does not tell which users exist.
-    const ok = await this.#verify(c.password, h ?? this.#dummy) && h !== undefined;
+    const hash = () => this.#verify(c.password, h ?? this.#dummy);
+    let ok: boolean;
+    if (gate === null) {
+      ok = await hash() && h !== undefined;
+    } else {
+      const r = await gate.run(clientIp, hash);
+      if ("kind" in r) {
+        const reason = r.kind === "throttled"
+          ? `client ${clientIp}: more than AuthAttemptsPerSecond password checks`
+          : "MaxPasswordChecks password checks running or waiting";
+        return { kind: r.kind, retryAfterS: r.retryAfterS, reason, log: r.first };
+      }
+      ok = r.value && h !== undefined;
+      if (ok) r.refund();
+      else gate.rememberFailure(key);
+    }
     if (!ok) {
-      const who = JSON.stringify(c.user.slice(0, 64));
       return {
         kind: "invalid",
-        reason: `user ${who}: ${h === undefined ? "unknown user" : "wrong password"}`,
+        reason: `${who}: ${h === undefined ? "unknown user" : "wrong password"}`,
       };
     }
     this.#remember(key, c.user);
@@ -163,7 +208,7 @@ export class BasicAuthenticator implements Authenticator {
       await this.#key,
       encoder.encode(`${c.user}\0${c.password}`),
     );
-    return String.fromCharCode(...new Uint8Array(mac));
+    return new Uint8Array(mac).toBase64();
   }
 }
 

@@ -5,6 +5,7 @@ import {
   unavailableAuthenticator,
 } from "./basic_auth.ts";
 import { hashPassword, type PasswordHash, PBKDF2_MIN_ITERATIONS } from "./password_file.ts";
+import { PasswordGate } from "./password_gate.ts";
 
 function basic(userPass: string): string {
   const bytes = new TextEncoder().encode(userPass);
@@ -38,8 +39,13 @@ Deno.test("parseBasicCredentials() says missing for no field or another scheme, 
     "Basic " + btoa("a:\x01"), // control character
     "Basic " + btoa("\xff:x"), // not UTF-8
     "Basic YTpi YTpi",
+    "Basic YTpi\xa0", // NBSP is not whitespace in HTTP (RFC 9110 §5.6.3)
+    "Basic \xa0YTpi",
   ];
-  for (const b of bad) assert.equal(parseBasicCredentials(b), null, b);
+  for (const b of bad) assert.equal(parseBasicCredentials(b), null, JSON.stringify(b));
+  assert.equal(parseBasicCredentials("\xa0Basic YTpi"), "missing");
+  assert.equal(parseBasicCredentials("Basic\tYTpi"), "missing");
+  assert.equal(parseBasicCredentials("Basic\xa0 YTpi"), "missing");
 });
 
 Deno.test("BasicAuthenticator.check() accepts good credentials and caches the success", async () => {
@@ -84,6 +90,47 @@ Deno.test("BasicAuthenticator keeps at most cacheEntries successes", async () =>
   assert.equal(checks, 3, "a was evicted by b");
   await auth.check(basic("a:1"));
   assert.equal(checks, 3);
+});
+
+Deno.test("BasicAuthenticator with a PasswordGate: unknown users and wrong passwords meet the same limits", async () => {
+  const h = await hashPassword("secret", { iterations: PBKDF2_MIN_ITERATIONS });
+  let checks = 0;
+  const verify = async (pw: string, hash: PasswordHash) => {
+    checks++;
+    const { verifyPassword } = await import("./password_file.ts");
+    return verifyPassword(pw, hash);
+  };
+  const now = 5_000_000;
+  const gate = new PasswordGate({
+    attemptsPerSecond: 2,
+    failureMemoryMs: 60_000,
+    maxChecks: 8,
+    now: () => now,
+  });
+  const auth = new BasicAuthenticator(new Map([["alice", h]]), { verify, gate });
+  // Two hashed failures per second per client, known user or not; then 429 without hashing.
+  assert.equal((await auth.check(basic("alice:x1"), "10.0.0.1")).kind, "invalid");
+  assert.equal((await auth.check(basic("nobody:x2"), "10.0.0.1")).kind, "invalid");
+  for (const cred of ["alice:x3", "nobody:x4"]) {
+    const r = await auth.check(basic(cred), "10.0.0.1");
+    assert.equal(r.kind, "throttled", cred);
+    assert.equal(r.kind === "throttled" && r.retryAfterS, 1);
+  }
+  assert.equal(checks, 2);
+  // The same wrong credentials again: refused without hashing, from any client.
+  const again = await auth.check(basic("nobody:x2"), "10.0.0.2");
+  assert.deepEqual(again, {
+    kind: "invalid",
+    reason: 'user "nobody": the same wrong credentials again',
+  });
+  assert.equal(checks, 2);
+  // Another client is not held back, and a success is cached and given back.
+  assert.deepEqual(await auth.check(basic("alice:secret"), "10.0.0.2"), {
+    kind: "ok",
+    user: "alice",
+  });
+  assert.equal(checks, 3);
+  assert.equal((await auth.check(basic("alice:secret"), "10.0.0.1")).kind, "ok", "cached");
 });
 
 Deno.test("unavailableAuthenticator() reports every check as unavailable", async () => {

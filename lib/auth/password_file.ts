@@ -63,7 +63,7 @@ export function parsePasswordHash(text: string): PasswordHash | null {
 
 /** Format a hash as it is written in the PasswordFile. */
 export function formatPasswordHash(h: PasswordHash): string {
-  return `${PASSWORD_SCHEME}$${h.iterations}$${encodeBase64(h.salt)}$${encodeBase64(h.hash)}`;
+  return `${PASSWORD_SCHEME}$${h.iterations}$${h.salt.toBase64()}$${h.hash.toBase64()}`;
 }
 
 /**
@@ -176,18 +176,11 @@ function parseIterations(s: string): number | null {
   return n >= PBKDF2_MIN_ITERATIONS && n <= PBKDF2_MAX_ITERATIONS ? n : null;
 }
 
-/** Strict standard base64 (padding required) -> bytes; null when malformed or empty. */
+/**
+ * Strict standard base64 (padding required) -> bytes; null when malformed or empty. The
+ * pattern rules out what the built-in decoder would let through (whitespace, missing padding).
+ */
 export function decodeBase64(s: string): Uint8Array | null {
   if (s.length === 0 || !BASE64_RE.test(s)) return null;
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Standard base64 with padding. */
-export function encodeBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
+  return Uint8Array.fromBase64(s);
 }

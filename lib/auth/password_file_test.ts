@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   decodeBase64,
-  encodeBase64,
   formatPasswordHash,
   HASH_BYTES,
   hashPassword,
@@ -17,7 +16,7 @@ import {
 
 const FAST = { iterations: PBKDF2_MIN_ITERATIONS };
 const SALT = new Uint8Array(16).fill(7);
-const KEY = encodeBase64(new Uint8Array(HASH_BYTES));
+const KEY = new Uint8Array(HASH_BYTES).toBase64();
 
 Deno.test("hashPassword() matches a PBKDF2-HMAC-SHA-256 reference vector", async () => {
   // RFC 7914 §11: PBKDF2-HMAC-SHA-256 (P="passwd", S="salt", c=1); the first 32 bytes.
@@ -53,7 +52,7 @@ Deno.test("formatPasswordHash() and parsePasswordHash() round-trip", () => {
 });
 
 Deno.test("parsePasswordHash() refuses other schemes, weak or huge counts, bad base64", () => {
-  const s = encodeBase64(SALT);
+  const s = SALT.toBase64();
   const bad = [
     `bcrypt$210000$${s}$${KEY}`,
     `pbkdf2-sha256$209999$${s}$${KEY}`,
@@ -62,7 +61,7 @@ Deno.test("parsePasswordHash() refuses other schemes, weak or huge counts, bad b
     `pbkdf2-sha256$21e4$${s}$${KEY}`,
     `pbkdf2-sha256$210000$${s}$${KEY.slice(0, -1)}`,
     `pbkdf2-sha256$210000$$${KEY}`,
-    `pbkdf2-sha256$210000$${s}$${encodeBase64(new Uint8Array(16))}`,
+    `pbkdf2-sha256$210000$${s}$${new Uint8Array(16).toBase64()}`,
     `pbkdf2-sha256$210000$${s}$${KEY}$`,
     "plaintext",
   ];

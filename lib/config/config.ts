@@ -268,6 +268,12 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     fileCacheBytes: D.DEFAULT_FILE_CACHE_BYTES,
     fileCacheMaxFile: D.DEFAULT_FILE_CACHE_MAX_FILE,
     fileCacheRevalidateMs: D.DEFAULT_FILE_CACHE_REVALIDATE_MS,
+    maxConnectionsPerClient: D.DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    authAttemptsPerSecond: D.DEFAULT_AUTH_ATTEMPTS_PER_SECOND,
+    authFailureMemoryMs: D.DEFAULT_AUTH_FAILURE_MEMORY_MS,
+    maxPasswordChecks: D.DEFAULT_MAX_PASSWORD_CHECKS,
+    counterTtlS: D.DEFAULT_COUNTER_TTL_S,
+    maxCounterNames: D.DEFAULT_MAX_COUNTER_NAMES,
   };
 }
 

@@ -88,6 +88,12 @@ Deno.test("defaultConfig() holds every documented default", () => {
     fileCacheBytes: 64 * 1024 * 1024,
     fileCacheMaxFile: 256 * 1024,
     fileCacheRevalidateMs: 1000,
+    maxConnectionsPerClient: 256,
+    authAttemptsPerSecond: 5,
+    authFailureMemoryMs: 30_000,
+    maxPasswordChecks: 32,
+    counterTtlS: 86_400,
+    maxCounterNames: 500,
   });
 });
 
@@ -192,6 +198,13 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["FileCacheSize", "0", "fileCacheBytes", 0],
   ["FileCacheMaxFileSize", "1m", "fileCacheMaxFile", 1024 * 1024],
   ["FileCacheRevalidate", "0", "fileCacheRevalidateMs", 0],
+  ["MaxConnectionsPerClient", "8", "maxConnectionsPerClient", 8],
+  ["AuthAttemptsPerSecond", "1", "authAttemptsPerSecond", 1],
+  ["AuthFailureMemory", "0", "authFailureMemoryMs", 0],
+  ["AuthFailureMemory", "2m", "authFailureMemoryMs", 120_000],
+  ["MaxPasswordChecks", "4", "maxPasswordChecks", 4],
+  ["CounterTTL", "1h", "counterTtlS", 3600],
+  ["MaxCounterNames", "20", "maxCounterNames", 20],
 ];
 
 Deno.test("parseConfig() reads every key's value", () => {
@@ -285,6 +298,14 @@ const BAD: [string, string][] = [
   ["FileCacheSize", "65g"],
   ["FileCacheMaxFileSize", "2g"],
   ["FileCacheRevalidate", "2h"],
+  ["MaxConnectionsPerClient", "0"],
+  ["AuthAttemptsPerSecond", "0"],
+  ["AuthFailureMemory", "2h"],
+  ["MaxPasswordChecks", "many"],
+  ["CounterTTL", "59s"],
+  ["CounterTTL", "31d"],
+  ["CounterTTL", "1500ms"],
+  ["MaxCounterNames", "0"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {

@@ -163,6 +163,29 @@ export const DEFAULT_FILE_CACHE_MAX_FILE = 256 * KIB;
 /** `FileCacheRevalidate`: how long a cached stat is trusted. */
 export const DEFAULT_FILE_CACHE_REVALIDATE_MS = SECOND_MS;
 
+// Limits and abuse (README "Limits and abuse").
+/**
+ * `MaxConnectionsPerClient`: connections one client address may hold open, per instance (each
+ * worker allows its share, see server/admission.ts); more get 503 + Retry-After.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
+/**
+ * `AuthAttemptsPerSecond`: password checks (PBKDF2) one client may start per second, per
+ * instance; successes are given back. More get 429 + Retry-After without hashing.
+ */
+export const DEFAULT_AUTH_ATTEMPTS_PER_SECOND = 5;
+/** `AuthFailureMemory`: wrong credentials are refused again without hashing for this long. */
+export const DEFAULT_AUTH_FAILURE_MEMORY_MS = 30 * SECOND_MS;
+/**
+ * `MaxPasswordChecks`: password checks running or waiting at once, per instance (a worker hashes
+ * one at a time); more get 503 + Retry-After.
+ */
+export const DEFAULT_MAX_PASSWORD_CHECKS = 32;
+/** `CounterTTL`: a counter item in memcached expires this long after it was last counted (s). */
+export const DEFAULT_COUNTER_TTL_S = 24 * 60 * 60;
+/** `MaxCounterNames`: resources a worker counts by name per second; the rest as "(other)". */
+export const DEFAULT_MAX_COUNTER_NAMES = 500;
+
 /** Valid port numbers in `Listen` and `--port`. */
 export const PORT_RANGE: Range = { min: 0, max: 65535 };
 /** Valid port numbers of a `Memcached` server. */
@@ -198,4 +221,11 @@ export const RANGES = {
   FileCacheMaxFileSize: { min: 0, max: GIB },
   ContentDigestMaxSize: { min: 0, max: 1024 * GIB },
   FileCacheRevalidate: { min: 0, max: HOUR_MS },
+  MaxConnectionsPerClient: { min: 1, max: 1_000_000 },
+  AuthAttemptsPerSecond: { min: 1, max: 10_000 },
+  AuthFailureMemory: { min: 0, max: HOUR_MS },
+  MaxPasswordChecks: { min: 1, max: 100_000 },
+  // memcached reads an expiry above 30 days as a point in time.
+  CounterTTL: { min: 60, max: 30 * 24 * 60 * 60 },
+  MaxCounterNames: { min: 1, max: 100_000 },
 } as const satisfies Record<string, Range>;

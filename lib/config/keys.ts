@@ -123,12 +123,14 @@ const workers: FieldParser<number> = (v, ctx) => {
     : bad(`an integer from ${RANGES.Workers.min} to ${RANGES.Workers.max} or "auto"`);
 };
 
-const sessionTtl: FieldParser<number> = (v) => {
-  const r = RANGES.SessionTTL;
+/** A duration kept in whole seconds, within a range given in seconds. */
+const seconds = (r: { min: number; max: number }): FieldParser<number> => (v) => {
   const ms = parseDuration(v, { min: r.min * SECOND_MS, max: r.max * SECOND_MS });
   if (!ms.ok) return ms;
   return ms.value % SECOND_MS === 0 ? ok(ms.value / SECOND_MS) : bad("a whole number of seconds");
 };
+
+const sessionTtl: FieldParser<number> = seconds(RANGES.SessionTTL);
 
 function listOf(check: (s: string) => boolean, expected: string): FieldParser<string[]> {
   return (v) => {
@@ -235,6 +237,12 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   FileCacheSize: field("fileCacheBytes", size(RANGES.FileCacheSize)),
   FileCacheMaxFileSize: field("fileCacheMaxFile", size(RANGES.FileCacheMaxFileSize)),
   FileCacheRevalidate: field("fileCacheRevalidateMs", duration(RANGES.FileCacheRevalidate)),
+  MaxConnectionsPerClient: field("maxConnectionsPerClient", int(RANGES.MaxConnectionsPerClient)),
+  AuthAttemptsPerSecond: field("authAttemptsPerSecond", int(RANGES.AuthAttemptsPerSecond)),
+  AuthFailureMemory: field("authFailureMemoryMs", duration(RANGES.AuthFailureMemory)),
+  MaxPasswordChecks: field("maxPasswordChecks", int(RANGES.MaxPasswordChecks)),
+  CounterTTL: field("counterTtlS", seconds(RANGES.CounterTTL)),
+  MaxCounterNames: field("maxCounterNames", int(RANGES.MaxCounterNames)),
 };
 
 /**

@@ -131,4 +131,16 @@ export interface Config {
   readonly fileCacheMaxFile: number;
   /** [FileCacheRevalidate] */
   readonly fileCacheRevalidateMs: number;
+  /** [MaxConnectionsPerClient] per instance, per client address. */
+  readonly maxConnectionsPerClient: number;
+  /** [AuthAttemptsPerSecond] password checks a client may start per second. */
+  readonly authAttemptsPerSecond: number;
+  /** [AuthFailureMemory] wrong credentials refused again without hashing (0 = off). */
+  readonly authFailureMemoryMs: number;
+  /** [MaxPasswordChecks] password checks running or waiting at once, per instance. */
+  readonly maxPasswordChecks: number;
+  /** [CounterTTL] in seconds: counter items in memcached expire this long after their last count. */
+  readonly counterTtlS: number;
+  /** [MaxCounterNames] resources a worker counts by name per second. */
+  readonly maxCounterNames: number;
 }

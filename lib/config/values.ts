@@ -159,14 +159,18 @@ export function splitList(v: string): string[] {
 }
 
 /**
- * Check dotted-quad IPv4 syntax (four decimal octets 0..255).
+ * Check dotted-quad IPv4 syntax (four decimal octets 0..255, no leading zeros: inet_aton, and so
+ * Deno.listen, reads `010` as octal 8, and the allow-list's parser refuses it).
  *
  * @param s the text
  * @returns whether `s` is an IPv4 address
  */
 export function isIpv4(s: string): boolean {
   const parts = s.split(".");
-  return parts.length === 4 && parts.every((p) => p.length <= 3 && inRange(parseDigits(p), BYTE));
+  return parts.length === 4 &&
+    parts.every((p) =>
+      p.length <= 3 && (p.length === 1 || p[0] !== "0") && inRange(parseDigits(p), BYTE)
+    );
 }
 const BYTE: Range = { min: 0, max: 255 };
 

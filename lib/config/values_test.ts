@@ -128,7 +128,19 @@ Deno.test("splitList() splits on spaces and commas", () => {
 
 Deno.test("isIpv4() and isIpv6() follow the textual address grammars", () => {
   for (const s of ["0.0.0.0", "127.0.0.1", "255.255.255.255"]) assert.ok(isIpv4(s), s);
-  for (const s of ["256.0.0.1", "1.2.3", "1.2.3.4.5", "01234.1.1.1", "a.b.c.d", "1..2.3", ""]) {
+  for (
+    const s of [
+      "256.0.0.1",
+      "1.2.3",
+      "1.2.3.4.5",
+      "01234.1.1.1",
+      "010.0.0.1",
+      "1.2.3.04",
+      "a.b.c.d",
+      "1..2.3",
+      "",
+    ]
+  ) {
     assert.ok(!isIpv4(s), s);
   }
   for (
@@ -153,6 +165,7 @@ Deno.test("isIpv4() and isIpv6() follow the textual address grammars", () => {
       "g::1",
       "1:2:3:4:5:6:7",
       "::1.2.3",
+      "::ffff:1.2.3.04",
     ]
   ) {
     assert.ok(!isIpv6(s), s);

@@ -60,3 +60,24 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
   }
   return s;
 }
+
+/** Whether a character code is OWS (RFC 9110 §5.6.3): SP or HTAB, nothing else. */
+export function isOws(c: number): boolean {
+  return c === SP || c === HTAB;
+}
+
+/**
+ * A field value or list element without leading and trailing OWS (SP and HTAB, RFC 9110 §5.5).
+ * Never `String.prototype.trim()` in the protocol path: it also strips NBSP (0xA0, obs-text in a
+ * latin1-decoded field), so `Content-Length: \xa05` would read as 5 and `chunked\xa0` as chunked.
+ * @example
+ * trimOws(" \tgzip \t"); // "gzip"
+ * trimOws("chunked\xa0"); // "chunked\xa0" (not a coding this server knows)
+ */
+export function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isOws(s.charCodeAt(a))) a++;
+  while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}

@@ -9,6 +9,7 @@ import { splitList } from "./headers.ts";
 import type { ParseErrorCode } from "./parse_errors.ts";
 import type { RequestHead } from "./request_parser.ts";
 import { decimal } from "./digits.ts";
+import { trimOws } from "./chars.ts";
 
 /** How the request body is delimited. */
 export type BodyFraming =
@@ -95,7 +96,7 @@ export function bodyFraming(h: FieldList): BodyFraming | { kind: "error"; code: 
 export function parseContentLength(value: string): number {
   let result = -3;
   for (const part of value.split(",")) {
-    const n = parseDecimal(part.trim());
+    const n = parseDecimal(trimOws(part)); // OWS only: "\xa05" is not 5
     if (n < 0) return -1;
     if (result !== -3 && n !== result) return -2;
     result = n;

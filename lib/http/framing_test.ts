@@ -2,6 +2,7 @@ import { assertEquals } from "./test_assert.ts";
 import { checkHead, parseContentLength, parseDecimal, validHost } from "./framing.ts";
 import { FieldList } from "./headers.ts";
 import type { RequestHead } from "./request_parser.ts";
+import { feedPieces, latin1Bytes, scan, summary } from "./test_scan.ts";
 
 function head(
   method: string,
@@ -142,4 +143,26 @@ Deno.test("validHost() accepts names, IPv4, bracketed IPv6 and ports only", () =
   for (const h of ["a b", "a/b", "a@b", "[::1", "a:80:80", "a:123456"]) {
     assertEquals(validHost(h), false, h);
   }
+});
+
+Deno.test("checkHead() trims framing values of SP and HTAB only, never NBSP (RFC 9110 §5.5)", () => {
+  // Each head is parsed whole and split at every byte (scan), as the connection would feed it.
+  const framing = (fields: string) => {
+    const text = `POST / HTTP/1.1\r\nHost: a\r\n${fields}\r\n\r\n`;
+    const r = feedPieces([latin1Bytes(text)]);
+    scan(text);
+    if (r.kind !== "head") throw new Error(`did not parse: ${summary(r)}`);
+    return check(r.head);
+  };
+  assertEquals(framing("Transfer-Encoding: chunked\xa0"), "bad-transfer-encoding");
+  assertEquals(framing("Transfer-Encoding: \xa0chunked"), "bad-transfer-encoding");
+  assertEquals(framing("Transfer-Encoding: gzip\xa0, chunked"), "unsupported-transfer-encoding");
+  assertEquals(framing("Content-Length: \xa05"), "bad-content-length");
+  assertEquals(framing("Content-Length: 5\xa0"), "bad-content-length");
+  assertEquals(framing("Content-Length: 5,\xa05"), "bad-content-length");
+  // What the RFC allows stays accepted: OWS around the value and around list elements.
+  assertEquals(framing("Transfer-Encoding: \t chunked \t"), "chunked");
+  assertEquals(framing("Content-Length: 5 ,\t5"), "length5");
+  assertEquals(parseContentLength("\xa05"), -1);
+  assertEquals(parseContentLength("5\u2003"), -1);
 });

@@ -6,20 +6,12 @@
  * @module
  */
 
+import { trimOws } from "./chars.ts";
+
 /** Header fields of a request, names lower-cased. */
 export class FieldList {
-  readonly names: string[];
-  readonly values: string[];
-
-  /**
-   * @param names lower-cased names, taken as they are (the parser passes arrays of exactly the
-   *   fields' size: an empty array grows to room for 16 on its first push)
-   * @param values their values, index for index
-   */
-  constructor(names: string[] = [], values: string[] = []) {
-    this.names = names;
-    this.values = values;
-  }
+  readonly names: string[] = [];
+  readonly values: string[] = [];
 
   /** Append a field (name must already be lower case). */
   add(name: string, value: string): void {
@@ -98,11 +90,14 @@ function sameIgnoringCase(value: string, start: number, token: string): boolean 
   return true;
 }
 
-/** Split a #list value into trimmed, non-empty elements (RFC 9110 §5.6.1). */
+/**
+ * Split a #list value into non-empty elements, each without surrounding OWS (SP, HTAB: RFC 9110
+ * §5.6.1); any other byte, NBSP included, stays part of the element.
+ */
 export function splitList(value: string): string[] {
   const out: string[] = [];
   for (const part of value.split(",")) {
-    const t = part.trim();
+    const t = trimOws(part);
     if (t !== "") out.push(t);
   }
   return out;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FieldList, listHasToken, splitList } from "./headers.ts";
+import { trimOws } from "./chars.ts";
+import { assertEquals } from "./test_assert.ts";
 
 Deno.test("listHasToken() finds a token among list elements, ignoring case and whitespace", () => {
   assert.equal(listHasToken("close", "close"), true);
@@ -35,4 +37,14 @@ Deno.test("FieldList.hasToken() looks through every field of that name", () => {
   assert.equal(f.hasToken("connection", "close"), false);
   f.add("connection", "Upgrade, Close");
   assert.equal(f.hasToken("connection", "close"), true);
+});
+
+Deno.test("splitList() and trimOws() remove SP and HTAB only, never NBSP or other Unicode spaces", () => {
+  assertEquals(splitList(" gzip ,\tchunked\t, ,"), ["gzip", "chunked"]);
+  assertEquals(splitList("chunked\xa0"), ["chunked\xa0"]);
+  assertEquals(splitList("\xa0,chunked"), ["\xa0", "chunked"]);
+  assertEquals(trimOws("\xa0x\xa0"), "\xa0x\xa0");
+  assertEquals(trimOws("\u2003x\u00a0\ufeff"), "\u2003x\u00a0\ufeff");
+  assertEquals(trimOws(" \t x \t "), "x");
+  assertEquals(trimOws(""), "");
 });

@@ -9,9 +9,11 @@
  * asctime-date = day-name SP date3 SP time-of-day SP year      ; Sun Nov  6 08:49:37 1994
  * ```
  *
- * Pure: no `Deno.*`, no I/O. Calendar arithmetic is done by hand on the
- * proleptic Gregorian calendar (H. Hinnant's `days_from_civil`), so neither
- * `Date.parse` nor the host's locale is involved.
+ * Pure: no `Deno.*`, no I/O. Formatting is `Date.prototype.toUTCString()`,
+ * which ECMA-262 defines as exactly IMF-fixdate. Parsing is strict and by hand:
+ * the date is checked field by field and turned into days on the proleptic
+ * Gregorian calendar (H. Hinnant's `days_from_civil`), so neither the lenient
+ * `Date.parse` nor `Date.UTC` (which reads years 0-99 as 1900-1999) is used.
  *
  * Parsing decisions:
  * - Names (`Sun`, `Nov`, `GMT`) are case-sensitive, as the ABNF uses `%s"..."`.
@@ -64,21 +66,6 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** Inverse of {@linkcode daysFromCivil}: `[year, month 1-12, day 1-31]`. */
-function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day];
-}
-
 function isLeapYear(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
@@ -88,13 +75,11 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function pad2(n: number): string {
-  return n < 10 ? "0" + n : String(n);
-}
-
 /**
  * Formats a time as an IMF-fixdate, the only HTTP-date form a sender may
  * generate (RFC 9110 §5.6.7). Sub-second precision is dropped (floored).
+ * `Date.prototype.toUTCString()` is defined by ECMA-262 as exactly this
+ * form, with the year zero-padded to four digits.
  *
  * @param ms Milliseconds since the Unix epoch.
  * @returns The date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -107,19 +92,12 @@ function pad2(n: number): string {
  */
 export function formatHttpDate(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`Cannot format time "${ms}" as an HTTP-date`);
-  const secs = Math.floor(ms / 1000);
-  const days = Math.floor(secs / 86400);
-  const sod = secs - days * 86400;
-  const [year, month, day] = civilFromDays(days);
-  if (year < 0 || year > 9999) {
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (!(year >= 0 && year <= 9999)) {
     throw new RangeError(`Cannot format year "${year}" as an HTTP-date: must be 0-9999`);
   }
-  const weekday = ((days % 7) + 11) % 7; // 1970-01-01 was a Thursday (4)
-  const hh = Math.floor(sod / 3600);
-  const mm = Math.floor((sod % 3600) / 60);
-  const ss = sod % 60;
-  return `${DAY_NAMES[weekday]}, ${pad2(day)} ${MONTH_NAMES[month - 1]} ` +
-    `${String(year).padStart(4, "0")} ${pad2(hh)}:${pad2(mm)}:${pad2(ss)} GMT`;
+  return date.toUTCString();
 }
 
 /** Reads exactly `count` ASCII digits at `at`; -1 if any is not a digit. */
@@ -190,9 +168,8 @@ function parseRfc850(s: string, nowMs: number | undefined): number | null {
   // RFC 9110 §5.6.7: a year that appears to be more than 50 years in the
   // future is the most recent past year with the same last two digits. So the
   // year lies in [nowYear - 49, nowYear + 50] (compared at year precision).
-  const now = nowMs ?? Date.now();
-  if (!Number.isFinite(now)) return null;
-  const nowYear = civilFromDays(Math.floor(now / MS_PER_DAY))[0];
+  const nowYear = new Date(nowMs ?? Date.now()).getUTCFullYear();
+  if (!Number.isFinite(nowYear)) return null;
   const base = nowYear - 49;
   const year = base + ((((yy - base) % 100) + 100) % 100);
   return toMillis(s, { year, month, day, timeAt: p + 12 });

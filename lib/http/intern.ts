@@ -16,6 +16,7 @@
  * @module
  */
 
+import { fnv1a32 } from "../util/fnv.ts";
 import { latin1 } from "./chars.ts";
 
 /** Interns latin1 spans (each byte one UTF-16 code unit, RFC 9110 §5.5). */
@@ -49,9 +50,7 @@ export class Interner {
   get(buf: Uint8Array, start: number, end: number): string {
     const n = end - start;
     if (n > this.#maxLength) return this.#make(buf, start, end);
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h ^ n) & this.#mask;
+    const slot = (fnv1a32(buf, start, end) ^ n) & this.#mask;
     const bytes = this.#bytes;
     const at = slot * this.#maxLength;
     if (this.#lengths[slot] === n) {

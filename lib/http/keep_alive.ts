@@ -24,10 +24,13 @@ export const CLOSING_STATUSES: ReadonlySet<number> = new Set([
 
 /**
  * Persistence requested by the client: HTTP/1.1 persists unless "close" is listed in
- * Connection; HTTP/1.0 persists only when "keep-alive" is listed.
+ * Connection; HTTP/1.0 persists only when "keep-alive" is listed, and never after a message
+ * with Transfer-Encoding, which HTTP/1.0 does not define: RFC 9112 §6.1 requires closing after
+ * it ("the sender might have retained a portion of the message"), whatever Connection says.
  */
 export function clientWantsKeepAlive(versionMinor: number, headers: FieldList): boolean {
   if (headers.hasToken("connection", "close")) return false;
   if (versionMinor >= 1) return true;
-  return headers.hasToken("connection", "keep-alive");
+  return headers.hasToken("connection", "keep-alive") &&
+    headers.get("transfer-encoding") === undefined;
 }

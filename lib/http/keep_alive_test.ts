@@ -19,3 +19,10 @@ Deno.test("clientWantsKeepAlive() follows RFC 9112 §9.3 for 1.1 and 1.0", () =>
     false,
   );
 });
+
+Deno.test("clientWantsKeepAlive() closes after an HTTP/1.0 message with Transfer-Encoding (RFC 9112 §6.1)", () => {
+  const te = ["transfer-encoding", "chunked"] as [string, string];
+  assertEquals(clientWantsKeepAlive(0, fields(["connection", "keep-alive"], te)), false);
+  assertEquals(clientWantsKeepAlive(0, fields(te, ["connection", "keep-alive"])), false);
+  assertEquals(clientWantsKeepAlive(1, fields(te)), true); // HTTP/1.1 defines it
+});

@@ -259,16 +259,12 @@ export class RequestParser {
   }
 
   #build(buf: Uint8Array): RequestHead {
+    const headers = new FieldList();
     const s = this.#spans;
-    const n = this.#fieldCount;
-    const names = new Array<string>(n);
-    const values = new Array<string>(n);
-    for (let f = 0; f < n; f++) {
+    for (let f = 0; f < this.#fieldCount; f++) {
       const k = f * 4;
-      names[f] = NAMES.get(buf, s[k]!, s[k + 1]!);
-      values[f] = VALUES.get(buf, s[k + 2]!, s[k + 3]!);
+      headers.add(NAMES.get(buf, s[k]!, s[k + 1]!), VALUES.get(buf, s[k + 2]!, s[k + 3]!));
     }
-    const headers = new FieldList(names, values);
     return {
       method: VALUES.get(buf, this.#lineStart, this.#methodEnd),
       target: VALUES.get(buf, this.#targetStart, this.#targetEnd),

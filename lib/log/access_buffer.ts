@@ -1,11 +1,7 @@
 /**
  * Access-log lines written straight into bytes (pure): a worker appends each response's line
  * here and hands the whole buffer to the main thread as a transferable, which writes it as it
- * is. The lines used to be appended to a string: each batch was then flattened, copied by
- * postMessage's structured clone, copied again into one string by the main thread and encoded
- * to UTF-8. The clone showed as ~0.26 µs per request in a worker's perf profile; measured, the
- * main thread's CPU went from 0.21 to 0.16 µs per request and the server's total did not move
- * beyond the noise.
+ * is: no string to flatten, clone and encode per batch (docs/PERFORMANCE.md).
  *
  * Every part of a line is ASCII (escapeLogValue escapes everything else), so characters are
  * stored as bytes. The client, the time and the tail repeat from line to line; their bytes are

@@ -175,6 +175,7 @@ Deno.test("loadErrorTemplates() loads the bundled error/ directory with every pl
     415,
     416,
     417,
+    429,
     431,
     500,
     501,

@@ -5,9 +5,7 @@
  * Deno's public `Conn.read` is an async function around the read op that also keeps the op's
  * promise in a Set (for `unref()`), and `Conn.write` is an async function around the write op:
  * per request that is two extra promises, their microtasks and a Set insert and delete. Called
- * directly, the ops do the same I/O with the same errors. Measured on this 2-core machine, a
- * raw two-worker loop answering 1 KiB keep-alive with wrk -c50: 5.27 µs of server CPU per
- * request through `Conn`, 4.83 µs through the ops (+6% requests per second).
+ * directly, the ops do the same I/O with the same errors, ~0.4 µs cheaper (docs/PERFORMANCE.md).
  *
  * The ops are not public API: `Deno[Deno.internal].core` and the connection's resource id under
  * `core.internalRidSymbol`. When either is missing (another Deno), this falls back to the

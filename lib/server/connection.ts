@@ -7,59 +7,24 @@
  * @module
  */
 
-import type { Config } from "../config/config.ts";
-import { SERVER_NAME, SERVER_VERSION } from "../config/defaults.ts";
 import { checkHead, type HeadCheck } from "../http/framing.ts";
 import { clientWantsKeepAlive, CLOSING_STATUSES } from "../http/keep_alive.ts";
-import type { Limits } from "../http/limits.ts";
 import { PARSE_ERRORS, type ParseErrorCode } from "../http/parse_errors.ts";
+import { fieldLines } from "../http/response_head.ts";
 import { type RequestHead, RequestParser } from "../http/request_parser.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import { LoopClock } from "../util/loop_clock.ts";
-import { BodyError, BodyReader, type InputBuffer } from "./body_reader.ts";
+import { BodyError, BodyReader } from "./body_reader.ts";
 import type { Handler, Peer, ServerRequest } from "./request.ts";
 import { ResponseWriter, type WriterHooks } from "./response_writer.ts";
 import type { Slotted } from "./slot_list.ts";
 import type { Transport } from "./transport.ts";
 
+import type { ConnectionSettings } from "./connection_settings.ts";
+import { ReadBuffer } from "./read_buffer.ts";
+
 export type { Handler, Peer, ServerRequest } from "./request.ts";
-
-/** Settings for every connection of a worker (from Config). */
-export interface ConnectionSettings {
-  readonly limits: Limits;
-  readonly maxRequestsPerConnection: number;
-  readonly headerTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly sendTimeoutMs: number;
-  readonly serverHeader: string;
-  readonly readChunkSize: number;
-}
-
-/** The Server header value for a config (ServerTokens). */
-export function serverHeader(config: Config): string {
-  return config.serverTokens === "full" ? `${SERVER_NAME}/${SERVER_VERSION}` : SERVER_NAME;
-}
-
-/** Connection settings from a config. */
-export function connectionSettings(config: Config): ConnectionSettings {
-  return {
-    limits: {
-      maxRequestLine: config.maxRequestLine,
-      maxHeaderBytes: config.maxHeaderBytes,
-      maxHeaderCount: config.maxHeaderCount,
-      maxBodySize: config.maxBodySize,
-      maxChunkExtension: config.maxChunkExtension,
-    },
-    maxRequestsPerConnection: config.maxRequestsPerConnection,
-    headerTimeoutMs: config.headerTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    sendTimeoutMs: config.sendTimeoutMs,
-    serverHeader: serverHeader(config),
-    readChunkSize: config.readChunkSize,
-  };
-}
+export { type ConnectionSettings, connectionSettings } from "./connection_settings.ts";
 
 /** What a connection calls out to: the pipeline, and the writer's logs and caches. */
 export interface ConnectionHooks extends WriterHooks {
@@ -78,27 +43,18 @@ export interface ConnectionHooks extends WriterHooks {
 /** Where a connection is in its life; decides what a timeout does. */
 export type Phase = "idle" | "head" | "body" | "handling" | "writing" | "closed";
 
-/** Read buffer of a new or idle connection; grows for long heads and bodies. */
-const INITIAL_BUFFER = 2048;
-/**
- * Read buffers and parsers of closed connections, reused by new ones: allocating a typed array
- * costs ~0.7 µs in Deno, and a client that opens a connection per request pays two of them.
- * Bounded, so a burst of connections leaves at most this many behind (about 2.3 KiB each).
- */
-const MAX_SPARES = 1024;
-const spareBuffers: Uint8Array[] = [];
+/** Parsers of closed connections, reused by new ones (bounded, as read buffers are). */
+const MAX_SPARE_PARSERS = 1024;
 const spareParsers: RequestParser[] = [];
-const NO_BYTES = new Uint8Array(0);
+/** The read buffer grows to this for bodies (a head is bounded by MaxHeaderBytes). */
 const MAX_BODY_BUFFER = 65536;
 const DRAIN_LIMIT = 65536; // unread body bytes we read and discard to keep a connection
+const RETRY_SOON = fieldLines([["Retry-After", "1"]]);
 
 /** Drives one connection until it closes. */
-export class Connection implements InputBuffer, Slotted {
+export class Connection implements Slotted {
   /** Index in the worker's list of open connections (see slot_list.ts). */
   slot = -1;
-  buf: Uint8Array = spareBuffers.pop() ?? new Uint8Array(INITIAL_BUFFER);
-  start = 0;
-  end = 0;
   /** Epoch ms after which onTimeout() acts; Infinity when no timer runs. */
   deadline = Infinity;
   phase: Phase = "idle";
@@ -109,12 +65,15 @@ export class Connection implements InputBuffer, Slotted {
   readonly #parser: RequestParser;
   readonly #clock: LoopClock;
   readonly #writer: ResponseWriter;
+  readonly #in: ReadBuffer;
   #requests = 0;
   #responseStarted = false;
   /** A 408 is being written: whatever arrives afterwards is not answered. */
   #timedOut: Promise<void> | null = null;
   /** Whether the connection stays open after the response being planned (see #keepAlive). */
   #keep = false;
+  /** When it began waiting for the current request head (see waitingSince). */
+  #waitingFrom = 0;
 
   constructor(t: Transport, peer: Peer, settings: ConnectionSettings, hooks: ConnectionHooks) {
     this.#t = t;
@@ -126,6 +85,11 @@ export class Connection implements InputBuffer, Slotted {
       ? spare
       : new RequestParser(settings.limits);
     this.#clock = hooks.clock ?? new LoopClock();
+    this.#in = new ReadBuffer(
+      t,
+      this.#clock,
+      Math.max(settings.limits.maxHeaderBytes, MAX_BODY_BUFFER),
+    );
     this.#writer = new ResponseWriter({
       transport: t,
       peer,
@@ -159,18 +123,16 @@ export class Connection implements InputBuffer, Slotted {
         const r = this.#bufferedHead();
         if (r === null) {
           if (this.idle && this.#h.closeIdle?.()) break;
-          if (this.end === this.buf.length) {
-            if (this.start === 0 && this.buf.length >= this.#s.limits.maxHeaderBytes) {
+          const inp = this.#in;
+          if (inp.end === inp.buf.length) {
+            if (inp.start === 0 && inp.buf.length >= this.#s.limits.maxHeaderBytes) {
               await this.#reject("headers-too-large", null);
               break;
             }
-            this.#makeRoom();
+            inp.makeRoom();
           }
-          // fill(), inlined; the whole buffer itself when it is empty (no view to make).
-          const n = await this.#t.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
-          this.#clock.refresh();
-          if (n === null || n === 0) break;
-          this.end += n;
+          // fill(), inlined: the common exchange awaits the transport's promises only.
+          if (!inp.received(await inp.read())) break;
           continue;
         }
         if (typeof r === "string") {
@@ -206,7 +168,8 @@ export class Connection implements InputBuffer, Slotted {
       // A 408 still going out closes the connection when it is written (or after a second).
       if (this.#timedOut !== null) await this.#timedOut;
       this.close();
-      this.#recycle();
+      this.#in.recycle();
+      if (spareParsers.length < MAX_SPARE_PARSERS) spareParsers.push(this.#parser);
     }
   }
 
@@ -227,16 +190,48 @@ export class Connection implements InputBuffer, Slotted {
   onTimeout(): void {
     const p = this.phase;
     if ((p === "head" || p === "body") && !this.#responseStarted) {
-      this.#writer.begin(null, null, 1);
-      const timer = setTimeout(() => this.close(), 1000);
-      this.#timedOut = this.#writer.send(this.#h.errorPlan(408, "GET"), false).catch(() => {})
-        .finally(() => {
-          clearTimeout(timer);
-          this.close();
-        });
+      this.#lastWords(this.#h.errorPlan(408, "GET"));
       return;
     }
     this.close();
+  }
+
+  /**
+   * Epoch ms since when it has waited for a request head (accepted, or its last response
+   * written), or null when it is doing anything else: admission.ts gives the slot of the one
+   * waiting longest to a new client when the worker is full.
+   */
+  get waitingSince(): number | null {
+    return (this.phase === "idle" || this.phase === "head") && this.#timedOut === null
+      ? this.#waitingFrom
+      : null;
+  }
+
+  /**
+   * Give way to a new client (the worker is full; admission.ts chose this connection): one
+   * between requests is closed, as KeepAliveTimeout would close it; one partway through a head
+   * gets 503 with Retry-After first, as a slow head gets 408.
+   */
+  evict(): void {
+    if (this.phase === "head") {
+      const plan = this.#h.errorPlan(503, "GET");
+      this.#lastWords({ ...plan, extra: RETRY_SOON });
+    } else {
+      this.close();
+    }
+  }
+
+  /**
+   * Send a final error response without waiting for the rest of the request, then close (a
+   * second at most, however slowly the client reads); nothing that arrives meanwhile is answered.
+   */
+  #lastWords(plan: ResponsePlan): void {
+    this.#writer.begin(null, null, 1);
+    const timer = setTimeout(() => this.close(), 1000);
+    this.#timedOut = this.#writer.send(plan, false).catch(() => {}).finally(() => {
+      clearTimeout(timer);
+      this.close();
+    });
   }
 
   /**
@@ -245,59 +240,17 @@ export class Connection implements InputBuffer, Slotted {
    * request and has no reason to expect a close.
    */
   get idle(): boolean {
-    return this.phase === "idle" && this.start === this.end && this.#requests > 0;
-  }
-
-  /** InputBuffer: read more bytes, compacting or growing the buffer first. */
-  async fill(): Promise<boolean> {
-    if (this.end === this.buf.length) this.#makeRoom();
-    const n = await this.#t.read(this.buf.subarray(this.end));
-    this.#clock.refresh();
-    if (n === null || n === 0) return false;
-    this.end += n;
-    return true;
-  }
-
-  /** Keep the read buffer and parser for the next connection (once nothing reads into them). */
-  #recycle(): void {
-    if (this.buf.length === INITIAL_BUFFER && spareBuffers.length < MAX_SPARES) {
-      spareBuffers.push(this.buf);
-    }
-    this.buf = NO_BYTES;
-    this.start = this.end = 0;
-    if (spareParsers.length < MAX_SPARES) spareParsers.push(this.#parser);
-  }
-
-  #makeRoom(): void {
-    if (this.start === this.end) {
-      this.start = this.end = 0;
-    } else if (this.start > 0) {
-      this.buf.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
-    } else {
-      const max = Math.max(this.#s.limits.maxHeaderBytes, MAX_BODY_BUFFER);
-      const next = new Uint8Array(Math.min(this.buf.length * 2, max));
-      next.set(this.buf.subarray(0, this.end));
-      this.buf = next;
-    }
+    return this.phase === "idle" && this.#in.empty && this.#requests > 0;
   }
 
   /** Get ready for the next request head. */
   #beginHead(): void {
     this.#parser.reset();
-    if (this.start === this.end) {
-      // Everything read was used: read the next request from the front, in one read, rather
-      // than into what is left at the end of the buffer.
-      this.start = this.end = 0;
-      // Idle connections hold little memory.
-      if (this.buf.length > INITIAL_BUFFER) {
-        this.buf = spareBuffers.pop() ?? new Uint8Array(INITIAL_BUFFER);
-      }
-    }
+    this.#in.rewind();
     this.phase = "idle";
     const first = this.#requests === 0;
-    this.deadline = this.#clock.now() + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
+    this.#waitingFrom = this.#clock.now();
+    this.deadline = this.#waitingFrom + (first ? this.#s.headerTimeoutMs : this.#s.idleTimeoutMs);
   }
 
   /**
@@ -305,12 +258,13 @@ export class Connection implements InputBuffer, Slotted {
    * the error code when what arrived is not a valid head.
    */
   #bufferedHead(): RequestHead | ParseErrorCode | null {
-    if (this.start === this.end) return null;
-    const r = this.start === 0
-      ? this.#parser.feed(this.buf, this.end)
-      : this.#parser.feed(this.buf.subarray(this.start, this.end));
+    const inp = this.#in;
+    if (inp.start === inp.end) return null;
+    const r = inp.start === 0
+      ? this.#parser.feed(inp.buf, inp.end)
+      : this.#parser.feed(inp.buf.subarray(inp.start, inp.end));
     if (r.kind === "head") {
-      this.start += r.consumed;
+      inp.start += r.consumed;
       return r.head;
     }
     if (r.kind === "error") return r.code;
@@ -337,7 +291,7 @@ export class Connection implements InputBuffer, Slotted {
     const check = checkHead(head, this.#s.limits.maxBodySize);
     if (check.kind === "error") return this.#reject(check.code, head).then(() => false);
     const body = check.framing.kind === "none" ? null : new BodyReader(
-      this,
+      this.#in,
       check.framing,
       this.#s.limits,
       check.expectContinue ? () => this.#writer.sendContinue() : null,
@@ -351,6 +305,7 @@ export class Connection implements InputBuffer, Slotted {
       body,
       streamable: head.versionMinor >= 1,
       peer: this.#peer,
+      clientIp: this.#peer.ip,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(
@@ -443,7 +398,7 @@ export class Connection implements InputBuffer, Slotted {
     const info = PARSE_ERRORS[code];
     const method = head?.method === "HEAD" ? "HEAD" : "GET";
     this.#h.error("info", `bad request: ${info.message}`, this.#peer);
-    const line = head === null ? rawRequestLine(this.buf, this.start, this.end) : requestLine(head);
+    const line = head === null ? this.#in.firstLine() : requestLine(head);
     this.#writer.begin(null, line, 1);
     await this.#writer.send(this.#h.errorPlan(info.status, method, info.message), false);
   }
@@ -452,16 +407,6 @@ export class Connection implements InputBuffer, Slotted {
 /** The request line as received, for the access log (the parser checked each part). */
 function requestLine(h: RequestHead): string {
   return `${h.method} ${h.target} HTTP/${h.versionMajor}.${h.versionMinor}`;
-}
-
-/** The first line of what the client sent (for the log of a request that did not parse). */
-export function rawRequestLine(buf: Uint8Array, start: number, end: number): string | null {
-  let i = start;
-  while (i < end && i - start < 2048 && buf[i] !== 0x0d && buf[i] !== 0x0a) i++;
-  if (i === start) return null;
-  let s = "";
-  for (let k = start; k < i; k++) s += String.fromCharCode(buf[k]!);
-  return s;
 }
 
 function describe(e: unknown): string {

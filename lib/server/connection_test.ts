@@ -272,6 +272,48 @@ Deno.test("Connection onTimeout() sends 408 to a client stuck mid-head and close
   assertEquals(log.map((l) => l.status), [408]);
 });
 
+Deno.test("Connection evict() sends 503 with Retry-After to a head stuck midway, and closes", async () => {
+  const t = stallingTransport("GET / HT");
+  const log: AccessRecord[] = [];
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks(log));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(typeof c.waitingSince, "number", "waiting for its head: it may be evicted");
+  c.evict();
+  assertEquals(c.waitingSince, null, "a connection being evicted is not chosen again");
+  await done;
+  assertEquals(t.out.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), true, t.out);
+  assertEquals(t.out.includes("\r\nRetry-After: 1\r\n"), true, t.out);
+  assertEquals(t.out.includes("\r\nConnection: close\r\n"), true, t.out);
+  assertEquals(log.map((l) => l.status), [503]);
+});
+
+Deno.test("Connection evict() closes an idle keep-alive connection without a word", async () => {
+  const t = stallingTransport("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+  const log: AccessRecord[] = [];
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks(log));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(c.phase, "idle");
+  const answered = t.out;
+  c.evict();
+  await done;
+  assertEquals(t.closed, true);
+  assertEquals(t.out, answered);
+  assertEquals(log.map((l) => l.status), [200]);
+});
+
+Deno.test("Connection is not evictable while it handles a request", async () => {
+  const t = stallingTransport("PUT /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n");
+  const c = new Connection(t, { ip: "1", port: 1 }, SETTINGS, hooks([]));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(c.phase, "body");
+  assertEquals(c.waitingSince, null);
+  c.close();
+  await done;
+});
+
 Deno.test("Connection writes the same bytes through pooled frames, also for concurrent connections", async () => {
   const input =
     "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";

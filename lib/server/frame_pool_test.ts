@@ -1,5 +1,23 @@
 import { assertEquals } from "../http/test_assert.ts";
-import { FramePool, HEAD_ROOM, MAX_FRAMES_PER_BODY } from "./frame_pool.ts";
+import {
+  FramePool,
+  type FrameRegistryFactory,
+  HEAD_ROOM,
+  MAX_FRAMES_PER_BODY,
+} from "./frame_pool.ts";
+
+/**
+ * A registry that records what it is told and collects only when the test says so (a real
+ * collection cannot be forced without --expose-gc, so waiting for one is a timing bet).
+ */
+class ManualRegistry {
+  readonly registered: Array<{ frame: Uint8Array; size: number }> = [];
+  collected: (size: number) => void = () => {};
+  readonly factory: FrameRegistryFactory = (collected) => {
+    this.collected = collected;
+    return { register: (frame, size) => void this.registered.push({ frame, size }) };
+  };
+}
 
 Deno.test("FramePool makes frames only for a body asked for twice", () => {
   const pool = new FramePool(1 << 20);
@@ -34,24 +52,75 @@ Deno.test("FramePool stops at its byte bound and at MAX_FRAMES_PER_BODY frames p
   assertEquals(frames.filter((f) => f !== null).length, MAX_FRAMES_PER_BODY);
 });
 
-Deno.test("FramePool gives the bytes of collected bodies' frames back to the budget", async () => {
-  const pool = new FramePool(1 << 30);
-  (() => {
-    for (let i = 0; i < 50; i++) {
-      const body = new Uint8Array(100_000);
-      pool.acquire(body);
-      pool.acquire(body);
+Deno.test("FramePool registers each frame it makes, once, with its size", () => {
+  const registry = new ManualRegistry();
+  const pool = new FramePool(1 << 20, registry.factory);
+  const body = new Uint8Array(10);
+  const other = new Uint8Array(3);
+  pool.acquire(body); // first sight: no frame, nothing registered
+  pool.acquire(other);
+  assertEquals(registry.registered.length, 0);
+  const a = pool.acquire(body)!;
+  const b = pool.acquire(body)!;
+  const c = pool.acquire(other)!;
+  pool.release(body, a);
+  assertEquals(pool.acquire(body) === a, true); // reused: not registered again
+  const frames = [a, b, c];
+  assertEquals(registry.registered.length, 3);
+  assertEquals(registry.registered.every((r, i) => r.frame === frames[i]), true, "the frames lent");
+  assertEquals(registry.registered.map((r) => r.size), [
+    HEAD_ROOM + 10,
+    HEAD_ROOM + 10,
+    HEAD_ROOM + 3,
+  ]);
+  assertEquals(pool.bytes, registry.registered.reduce((n, r) => n + r.size, 0));
+});
+
+Deno.test("FramePool gives a collected frame's bytes back to the budget", () => {
+  const registry = new ManualRegistry();
+  const size = HEAD_ROOM + 100;
+  const pool = new FramePool(2 * size, registry.factory);
+  const body = new Uint8Array(100);
+  pool.acquire(body);
+  pool.acquire(body);
+  pool.acquire(body);
+  assertEquals(pool.bytes, 2 * size);
+  const next = new Uint8Array(100);
+  pool.acquire(next);
+  assertEquals(pool.acquire(next), null, "the byte bound is reached");
+  registry.collected(size); // as the FinalizationRegistry does when a frame is collected
+  assertEquals(pool.bytes, size);
+  assertEquals(pool.acquire(next)?.length, size, "room again for a frame");
+  assertEquals(pool.bytes, 2 * size);
+});
+
+Deno.test("FramePool's default registry is a FinalizationRegistry holding each frame's size", () => {
+  const Real = globalThis.FinalizationRegistry;
+  const made: Array<{ cleanup: (size: number) => void; held: unknown[] }> = [];
+  class Recording<T> extends Real<T> {
+    readonly held: unknown[] = [];
+    constructor(cleanup: (held: T) => void) {
+      super(cleanup);
+      made.push({ cleanup: cleanup as (size: number) => void, held: this.held });
     }
-  })();
-  const before = pool.bytes;
-  assertEquals(before > 0, true);
-  // deno-lint-ignore no-explicit-any
-  const gc = (globalThis as any).gc as (() => void) | undefined;
-  for (let i = 0; i < 50 && pool.bytes === before; i++) {
-    gc?.();
-    const junk = Array.from({ length: 100 }, () => new Uint8Array(1_000_000));
-    junk.length = 0;
-    await new Promise((r) => setTimeout(r, 20));
+    override register(target: WeakKey, held: T, token?: WeakKey): void {
+      this.held.push(held);
+      super.register(target, held, token);
+    }
   }
-  assertEquals(pool.bytes < before, true, "some frame bytes were returned");
+  globalThis.FinalizationRegistry = Recording;
+  let pool: FramePool;
+  try {
+    pool = new FramePool(1 << 20);
+  } finally {
+    globalThis.FinalizationRegistry = Real;
+  }
+  const body = new Uint8Array(7);
+  pool.acquire(body);
+  pool.acquire(body);
+  pool.acquire(body);
+  assertEquals(made.length, 1);
+  assertEquals(made[0]!.held, [HEAD_ROOM + 7, HEAD_ROOM + 7]);
+  made[0]!.cleanup(HEAD_ROOM + 7); // what V8 calls after collecting one of them
+  assertEquals(pool.bytes, HEAD_ROOM + 7);
 });

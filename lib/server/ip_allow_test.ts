@@ -47,3 +47,19 @@ Deno.test("IpAllowList throws TypeError for a bad entry", () => {
     assert.throws(() => new IpAllowList([e]), TypeError, e);
   }
 });
+
+Deno.test("parseIp() refuses IPv4 text that is not four decimal parts, alone or in IPv6", () => {
+  for (const s of ["127.1", "0x7f.0.0.1", "010.0.0.1", "::ffff:0x7f.0.0.1", "::ffff:1.2.3.04"]) {
+    assert.equal(parseIp(s), null, s);
+  }
+  assert.deepEqual(parseIp("[::ffff:127.0.0.1]"), new Uint8Array([127, 0, 0, 1]));
+});
+
+Deno.test("IpAllowList.allows() matches an IPv4-mapped peer against IPv4 blocks, and only those", () => {
+  const l = new IpAllowList(["10.0.0.0/8"]);
+  assert.ok(l.allows("::ffff:10.1.2.3"));
+  assert.ok(l.allows("[::ffff:10.1.2.3]"));
+  assert.ok(!l.allows("::ffff:11.1.2.3"));
+  assert.ok(!l.allows("::a01:203"), "10.1.2.3's bits, but not IPv4-mapped");
+  assert.ok(!new IpAllowList(["::/0"]).allows("10.1.2.3"), "an IPv6 block holds no IPv4 peer");
+});

@@ -41,6 +41,8 @@ export interface Loaded {
   readonly config: Config;
   readonly text: string;
   readonly session: SessionKey;
+  /** Warnings for error.log (e.g. the server's own files under DocumentRoot). */
+  readonly warnings: readonly string[];
 }
 
 /** What main.ts hands the server. */
@@ -170,6 +172,7 @@ class Lifecycle {
       runtimeDir: this.#o.runtimeDir,
       log: (level, m) => this.#log(level, m),
     });
+    for (const m of this.#loaded.warnings) this.#log("warn", m);
     if (config.sessions && session.generated) this.#log("warn", RANDOM_KEY_WARNING);
     this.#port = resolveListenPort(config.listen.host, config.listen.port);
     this.#board = new StatusBoard({
@@ -300,6 +303,7 @@ class Lifecycle {
     const loaded = this.#o.load();
     const next = { ...loaded, session: carrySessionKey(before.session, loaded.session) };
     const c = next.config;
+    for (const m of next.warnings) this.#log("warn", m);
     if (c.sessions && next.session.generated && !before.session.generated) {
       this.#log("warn", RANDOM_KEY_WARNING);
     }

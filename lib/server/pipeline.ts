@@ -122,6 +122,7 @@ export function buildPipeline(
     post: (m) => host.post(m),
     log: config.logLevel === "debug" ? host.log : null,
     now: host.now,
+    maxNames: config.maxCounterNames,
   });
   const status = config.statusEnabled
     ? new StatusEndpoint(config, { id: host.id, store, post: (m) => host.post(m), log: host.log })

@@ -8,6 +8,7 @@
 import { type CounterBatch, counterName, Counters, mergeBatches } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
+import { resolveTarget } from "../static/url_path.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 import type { ServerRequest } from "./request.ts";
 import type { ErrorLog } from "./sessions.ts";
@@ -19,13 +20,14 @@ export class WorkerCounters {
   readonly #post: (m: FromWorker) => void;
   readonly #log: ErrorLog | null;
   readonly #now: () => number;
-  readonly #counters = new Counters();
+  readonly #counters: Counters;
   #owed: CounterBatch | null = null;
   #flushing: Promise<void> | null = null;
 
   /**
    * @param log at LogLevel debug, where the original project's per-request line goes; null
    *   otherwise
+   * @param maxNames resources counted by name per flush (MaxCounterNames)
    */
   constructor(
     o: {
@@ -34,8 +36,10 @@ export class WorkerCounters {
       readonly post: (m: FromWorker) => void;
       readonly log: ErrorLog | null;
       readonly now: () => number;
+      readonly maxNames?: number;
     },
   ) {
+    this.#counters = new Counters(o.maxNames);
     this.#id = o.id;
     this.#store = o.store;
     this.#post = o.post;
@@ -48,7 +52,7 @@ export class WorkerCounters {
    * `resource | client ip | client port | count`.
    */
   responded(req: ServerRequest | null, status: number, bytes: number): void {
-    const name = counterName(req === null ? null : req.target, status);
+    const name = counterName(req === null ? null : resourceOf(req), status);
     const n = this.#counters.record(name, status, bytes, req?.peer ?? null, this.#now());
     if (this.#log !== null) {
       const ip = req === null ? "-" : req.peer.ip;
@@ -91,4 +95,25 @@ export class WorkerCounters {
       this.#counters.learn(totals);
     }
   }
+}
+
+/**
+ * What a request counts under: the decoded path its target resolves to (the path the responder
+ * served), so the query strings, absolute-form hosts, percent-encodings and repeated slashes of
+ * one file share its counter and a client cannot make up new names for it. OPTIONS is answered
+ * for paths that do not exist too: it counts as one bucket.
+ * @example
+ * resourceOf({ method: "GET", target: "http://x/%68ello.txt?v=2", ... }); // "/hello.txt"
+ */
+export function resourceOf(req: { readonly method: string; readonly target: string }): string {
+  if (req.method === "OPTIONS") return "(OPTIONS)";
+  const t = req.target;
+  const q = t.indexOf("?");
+  const path = q < 0 ? t : t.slice(0, q);
+  // Origin-form with nothing to decode or merge is already its own name (most requests).
+  if (path.charCodeAt(0) === 0x2f && !path.includes("%") && !path.includes("//")) return path;
+  const r = resolveTarget(t);
+  if (r.kind === "asterisk") return "*";
+  if (r.kind === "reject") return "(rejected)"; // not served: its status is an error anyway
+  return r.trailingSlash && r.path !== "/" ? r.path + "/" : r.path;
 }

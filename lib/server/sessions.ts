@@ -7,6 +7,7 @@
 import type { Config } from "../config/config.ts";
 import type { LogLevel } from "../config/config.ts";
 import type { FieldLines, ResponseFields } from "../http/response_head.ts";
+import { listHasToken } from "../http/headers.ts";
 import { joinFieldLines, trustedFieldLines } from "../http/response_head.ts";
 import { SessionManager, type SessionStats } from "../session/manager.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
@@ -93,7 +94,7 @@ function isPublic(fields: ResponseFields): boolean {
   let p = publicFields.get(fields);
   if (p === undefined) {
     p = fields.some(([name, v]) =>
-      name.toLowerCase() === "cache-control" && /(^|,)\s*public\s*(,|$)/i.test(v)
+      name.toLowerCase() === "cache-control" && listHasToken(v, "public")
     );
     publicFields.set(fields, p);
   }

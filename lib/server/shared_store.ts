@@ -17,9 +17,11 @@ export function openSharedStore(
   id: number,
   post: (m: FromWorker) => void,
 ): ResilientStore {
-  const primary = config.memcached.length === 0
-    ? null
-    : new MemcachedStore({ servers: config.memcached, timeoutMs: config.memcachedTimeoutMs });
+  const primary = config.memcached.length === 0 ? null : new MemcachedStore({
+    servers: config.memcached,
+    timeoutMs: config.memcachedTimeoutMs,
+    counterTtlS: config.counterTtlS,
+  });
   const store = new ResilientStore({
     primary,
     fallback: new MemoryStore(),

@@ -11,7 +11,9 @@ import {
   unavailableAuthenticator,
 } from "../auth/basic_auth.ts";
 import { parsePasswordFile } from "../auth/password_file.ts";
+import { PasswordGate } from "../auth/password_gate.ts";
 import type { Config } from "../config/config.ts";
+import { ownFiles } from "../config/own_files.ts";
 import { buildErrorPages, type ErrorPageSet } from "../pages/error_pages.ts";
 import { DenoFileSystem } from "../static/deno_fs.ts";
 import { CachedFileSystem } from "../static/file_cache.ts";
@@ -20,6 +22,7 @@ import { errorPlan } from "../static/error_plan.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import { Responder } from "../static/responder.ts";
 import { ResponseMemo } from "../static/response_memo.ts";
+import { shareOf } from "./admission.ts";
 import type { Handler, ServerRequest } from "./request.ts";
 import type { ErrorPlanner } from "./status_endpoint.ts";
 
@@ -46,7 +49,8 @@ export function buildSite(
   const root = Deno.realPathSync(config.documentRoot);
   const pages = buildErrorPages(new Map(Object.entries(templates).map(([k, v]) => [Number(k), v])));
   const assets = Deno.realPathSync(config.errorPages);
-  const chunk = { chunkSize: config.readChunkSize };
+  // The server's own files (keys, passwords, logs, http.conf) are never served nor written.
+  const chunk = { chunkSize: config.readChunkSize, ownFiles: ownFiles(config).map((f) => f.path) };
   // The memo and the file cache each trust what they hold for half of FileCacheRevalidate, so
   // a memoized plan built from a stat that was already cached is never older than the interval.
   const memo = new ResponseMemo({
@@ -60,7 +64,7 @@ export function buildSite(
     fs: files.add(new DenoFileSystem(root, chunk)),
     assetFs: files.add(new DenoFileSystem(assets, chunk)),
     pages,
-    auth: loadAuthenticator(config.passwordFile),
+    auth: loadAuthenticator(config, now),
     options: {
       documentRoot: root,
       errorAssets: assets,
@@ -93,13 +97,21 @@ export function buildSite(
 }
 
 /**
- * The PasswordFile's users, read once per worker. A file that cannot be read or parsed does not
- * stop the worker (reads keep working); every write then fails with 500 and a crit log line.
+ * The PasswordFile's users, read once per worker, behind this worker's share of the limits on
+ * password checks. A file that cannot be read or parsed does not stop the worker (reads keep
+ * working); every write then fails with 500 and a crit log line.
  */
-function loadAuthenticator(path: string): Authenticator | null {
+function loadAuthenticator(config: Config, now: () => number): Authenticator | null {
+  const path = config.passwordFile;
   if (path === "") return null;
   try {
-    return new BasicAuthenticator(parsePasswordFile(Deno.readTextFileSync(path)));
+    const gate = new PasswordGate({
+      attemptsPerSecond: shareOf(config.authAttemptsPerSecond, config.workers),
+      failureMemoryMs: config.authFailureMemoryMs,
+      maxChecks: shareOf(config.maxPasswordChecks, config.workers),
+      now,
+    });
+    return new BasicAuthenticator(parsePasswordFile(Deno.readTextFileSync(path)), { gate });
   } catch (e) {
     return unavailableAuthenticator(`PasswordFile ${path}: ${e instanceof Error ? e.message : e}`);
   }

@@ -3,14 +3,9 @@
  * nothing per item. Each item keeps its own index (`slot`), and delete moves the last item into
  * the freed slot.
  *
- * Why not a `Set`: with a connection per request (Connection: close), a `Set` of connections
- * made every young-generation GC keep ~3.5 MB of connections that had already closed (measured
- * with `--trace-gc-nvp`, one isolate, wrk -c50: 3.4 MB survived each scavenge instead of 0.2 MB,
- * pauses of 3.7 ms instead of 0.4 ms, 7% fewer connections per second; the same `Set` with
- * add and delete in a loop of its own shows nothing). The likely cause: V8 replaces a hash table
- * that has filled with deleted entries by a new one, a retired table left in the old generation
- * still points at the young connections it held, and the scavenger treats those pointers as
- * roots until the next full collection. An array slot is simply overwritten.
+ * Why not a `Set`: with a connection per request, a `Set` of connections made every
+ * young-generation GC keep megabytes of closed connections alive (a retired hash table still
+ * pointing at them); an array slot is simply overwritten (docs/PERFORMANCE.md).
  * @module
  */
 
@@ -50,6 +45,11 @@ export class SlotList<T extends Slotted> {
     }
     item.slot = -1;
     return true;
+  }
+
+  /** The items now, not copied: read them at once, and add or delete none meanwhile. */
+  view(): readonly T[] {
+    return this.#items;
   }
 
   /** The items now, as a copy: callers may delete items while going through it. */

@@ -29,7 +29,7 @@ export function uploadSweeper(config: Config, note: (message: string) => void): 
     if (folders.length === 0 || running) return;
     running = true;
     try {
-      const removed = await sweepOrphanUploads(folders, olderThanMs);
+      const removed = await sweepOrphanUploads({ root: config.documentRoot, folders, olderThanMs });
       if (removed.length > 0) {
         note(
           `removed ${removed.length} unfinished upload file(s) left by an earlier crash, e.g. ` +

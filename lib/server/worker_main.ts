@@ -14,6 +14,7 @@ import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.
 import { STDERR_LEVEL } from "../log/log_writer.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { acceptStep } from "./accept_errors.ts";
+import { Admission } from "./admission.ts";
 import type { LogLevel } from "../config/config.ts";
 import { connTransport } from "./conn_transport.ts";
 import {
@@ -83,10 +84,8 @@ function flushLogs(): void {
   clock.refresh();
   if (accessLines.length === 0 && errorText === "") return;
   const access = accessLines.take();
-  // Encoded here and moved, as the access lines are, rather than cloned as text (flattened,
-  // serialized, deserialized, then encoded by the main thread). In a 404 storm, a line per
-  // request, the main thread went from 0.34-0.37 to 0.23-0.27 µs per request; the total moved
-  // less than the noise.
+  // Encoded here and moved, as the access lines are, rather than cloned as text for the main
+  // thread to encode (a 404 storm logs a line per request; docs/PERFORMANCE.md).
   const errors = errorText === "" ? null : encoder.encode(errorText);
   const m: FromWorker = {
     type: "log",
@@ -168,7 +167,11 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   const { pipeline } = built;
   const settings = connectionSettings(config);
   const h = hooks(settings, pipeline, new DateCache(clock.now));
-  const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
+  const admission = new Admission({
+    maxOpen: config.maxSimultaneousConnections,
+    maxPerClient: config.maxConnectionsPerClient,
+    workers: config.workers,
+  });
   try {
     listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
   } catch (e) {
@@ -182,11 +185,20 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   accepting = acceptLoop(listener, (conn) => {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const peer: Peer = { ip: addr.hostname, port: addr.port };
-    if (connections.size >= cap) return refuse(conn, peer, settings, h, cap);
+    // Per-client and per-worker limits; a full worker closes the connection waiting longest.
+    const d = admission.decide(peer.ip, connections.view());
+    if (d.kind === "refuse") {
+      return refuse(conn, peer, settings, h, admission.refused(d.reason, clock.now()));
+    }
+    if (d.kind === "evict") d.victim.evict();
     const c = new Connection(connTransport(conn), peer, settings, h);
     connections.add(c);
-    // then(done, done), not finally(done): one promise fewer per connection (~90 ns measured).
-    const done = () => connections.delete(c);
+    admission.opened(peer.ip);
+    // then(done, done), not finally(done): one promise fewer per connection.
+    const done = () => {
+      connections.delete(c);
+      admission.closed(peer.ip);
+    };
     c.run().then(done, done);
   }, h);
   await accepting;
@@ -255,21 +267,19 @@ async function acceptLoop(l: Deno.Listener, onConn: (c: Deno.Conn) => void, h: C
 }
 
 /**
- * Over MaxSimultaneousConnections: answer 503 with Retry-After and close, so the client learns
- * why (nginx would leave it queued in the backlog; Apache answers nothing until a slot frees).
+ * Over MaxConnectionsPerClient, or MaxSimultaneousConnections with no connection to close
+ * instead: answer 503 with Retry-After and close, so the client learns why (nginx would leave
+ * it queued in the backlog; Apache answers nothing until a slot frees).
+ * @param note the error.log line, when one is due (admission.ts writes one a second at most)
  */
 function refuse(
   conn: Deno.Conn,
   peer: Peer,
   settings: ConnectionSettings,
   h: ConnectionHooks,
-  cap: number,
+  note: string | null,
 ): void {
-  h.error(
-    "warn",
-    `MaxSimultaneousConnections reached (${cap} on this worker): answering 503`,
-    peer,
-  );
+  if (note !== null) h.error("warn", note, peer);
   const t = connTransport(conn);
   const writer = new ResponseWriter({
     transport: t,

@@ -1,27 +1,18 @@
 /**
- * Keyed BLAKE2s (RFC 7693), synchronous and allocation-free on the hot path, for signing
- * session cookies.
+ * Keyed BLAKE2s (RFC 7693) for the session cookie's tag: synchronous and allocation-free.
  *
- * Why: a client that never returns its cookie (wget, load tools) makes every request sign a new
- * one. HMAC-SHA256 (`hmac.ts`) costs two SHA-256 compressions per cookie even with both pad
- * blocks precomputed. BLAKE2s is a MAC by itself when keyed (RFC 7693 §2.5, §3.3: the key is
- * padded to a block and absorbed first), so `Blake2sKey` compresses that key block once, in its
- * constructor, and a short message (≤ 64 bytes) then costs ONE compression, and a BLAKE2s
- * compression (10 rounds of 8 G functions) is cheaper than a SHA-256 one (64 rounds).
- * Measured in Deno 2.9.6 on this 2-CPU machine (22-byte message, 17-byte tag, per call, 3M
- * calls after warm-up): `HmacKey.signInto` ~555 ns, `Blake2sKey.macInto` ~165 ns (3.4x).
- * `blake2s()` itself allocates its state and digest; use it for keys and tests.
- *
- * The tests check it against RFC 7693 Appendix B, the first keyed entry of the reference
- * blake2s-kat.txt, and further known answers from Python's hashlib (the reference code).
+ * Why our own: every cookieless request signs a new cookie. Keyed BLAKE2s is a MAC by itself
+ * (RFC 7693 §3.3: the key, padded to a block, is absorbed first), so `Blake2sKey` compresses
+ * that key block once and a cookie's 22 bytes then cost one compression: ~0.2 µs a tag, where
+ * `@noble/hashes` (the tests' oracle) takes 4-7 µs. Numbers in docs/PERFORMANCE.md.
  * @module
  */
 
 /**
  * RFC 7693 §2.6: the initialization vector, the same words as SHA-256's initial hash value
- * (FIPS 180-4 §5.3.3), which `hmac.ts` takes from here.
+ * (FIPS 180-4 §5.3.3).
  */
-export const IV = new Int32Array([
+const IV = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,
@@ -64,13 +55,8 @@ const SIGMA = new Uint8Array([
  * diagonal ones, each G(a, b, c, d, x, y) of RFC 7693 §3.1 four lines, one step per line, the
  * sum nested in the rotation: `d = rotr(d ^ (a = a + b + x), 16)`, `b = rotr(b ^ (c = c + d),
  * 12)`, then the same with y, 8 and 7; x and y are the message words the round's SIGMA row
- * names. Why a loop and not the ten rounds written out: measured alone (Deno 2.9.6), the
- * written-out rounds were a little faster, `macInto` 152-155 ns against 161-165 ns, but in the
- * server they were slower. A cookieless request runs through far more code than fits in the
- * instruction cache, and ten written-out rounds are ten times the machine code to fetch again
- * for every cookie. Three alternating A/B pairs on this 2-core machine, wrk -t2 -c50 on the
- * 1 KiB file: server user CPU 3.88-4.01 µs per request written out, 3.71-3.79 with the loop;
- * with a connection per request 14.9-15.1 against 13.1-14.4 µs.
+ * names. A loop, not ten rounds written out: a tenth of the machine code, which the server
+ * measured faster (docs/PERFORMANCE.md).
  */
 function compress(
   from: Int32Array,
@@ -138,20 +124,8 @@ function compress(
  * block (RFC 7693 §3.3).
  */
 function load(bytes: Uint8Array, off: number, n: number, m: Int32Array): void {
-  // Whole words first (all 16 of a full block), then the last 1-3 bytes and zeros; a byte at a
-  // time (a read-modify-write of m per byte) made loading a cookie's 22 bytes a sixth of its MAC.
-  const whole = n >> 2;
-  let i = 0;
-  for (; i < whole; i++) {
-    const j = off + i * 4;
-    m[i] = bytes[j]! | (bytes[j + 1]! << 8) | (bytes[j + 2]! << 16) | (bytes[j + 3]! << 24);
-  }
-  if (i < 16) {
-    let w = 0;
-    for (let k = i * 4; k < n; k++) w |= bytes[off + k]! << ((k & 3) << 3);
-    m[i++] = w;
-    for (; i < 16; i++) m[i] = 0;
-  }
+  m.fill(0);
+  for (let i = 0; i < n; i++) m[i >> 2]! |= bytes[off + i]! << ((i & 3) << 3);
 }
 
 /**
@@ -188,53 +162,14 @@ function checkOutLength(outLength: number): void {
   }
 }
 
-/**
- * The initial state for a key length and digest length: the IV with parameter block word 0
- * (digest length, key length, fanout 1, depth 1) mixed in (RFC 7693 §2.5, §3.3).
- */
-function initialState(keyLength: number, outLength: number): Int32Array {
-  const h = IV.slice();
-  h[0]! ^= 0x01010000 ^ (keyLength << 8) ^ outLength;
-  return h;
-}
-
-/**
- * BLAKE2s of a message (RFC 7693), keyed when `key` has bytes.
- * @param data the message, any length
- * @param outLength digest length in bytes, 1..32 (part of the parameter block: a shorter
- *   digest is not a prefix of a longer one)
- * @param key 0..32 bytes
- * @returns the digest, `outLength` bytes
- * @example
- * blake2s(new TextEncoder().encode("abc")); // 508c5e8c...86675982
- */
-export function blake2s(data: Uint8Array, outLength = 32, key?: Uint8Array): Uint8Array {
-  checkOutLength(outLength);
-  const keyLength = key?.length ?? 0;
-  if (keyLength > MAX_KEY) {
-    throw new RangeError(`BLAKE2s key must be 0..${MAX_KEY} bytes, not ${keyLength}`);
-  }
-  const h = initialState(keyLength, outLength);
-  const m = new Int32Array(16);
-  if (key !== undefined && keyLength > 0) {
-    load(key, 0, keyLength, m); // the key block: the key zero-padded to 64 bytes
-    compress(h, h, m, BLOCK, data.length === 0);
-    if (data.length > 0) absorbFinal(h, h, data, BLOCK, m);
-  } else if (data.length === 0) {
-    compress(h, h, m, 0, true); // an empty unkeyed message is one all-zero final block
-  } else {
-    absorbFinal(h, h, data, 0, m);
-  }
-  const out = new Uint8Array(outLength);
-  store(h, out, 0, outLength);
-  return out;
-}
-
 /** A key ready for keyed BLAKE2s: its key block already compressed. */
 export class Blake2sKey {
   /** Digest length in bytes (1..32). */
   readonly outLength: number;
-  readonly #key: Uint8Array;
+  /** The initial state (RFC 7693 §3.3): the IV with the parameter block's word 0 mixed in. */
+  readonly #initial: Int32Array;
+  /** The key block: the key zero-padded to 64 bytes, as message words. */
+  readonly #keyBlock = new Int32Array(16);
   /** The state after the key block (t = 64, not final): where every MAC starts. */
   readonly #keyed: Int32Array;
   // Scratch, reused by every call (allocating a typed array costs ~0.7 µs in Deno).
@@ -243,7 +178,8 @@ export class Blake2sKey {
 
   /**
    * @param key 1..32 bytes (hash a longer secret to 32 bytes first)
-   * @param outLength MAC length in bytes, 1..32
+   * @param outLength MAC length in bytes, 1..32 (part of the parameter block: a shorter MAC is
+   *   not a prefix of a longer one)
    */
   constructor(key: Uint8Array, outLength = 32) {
     checkOutLength(outLength);
@@ -251,10 +187,12 @@ export class Blake2sKey {
       throw new RangeError(`Blake2sKey key must be 1..${MAX_KEY} bytes, not ${key.length}`);
     }
     this.outLength = outLength;
-    this.#key = key.slice();
-    this.#keyed = initialState(key.length, outLength);
-    load(key, 0, key.length, this.#m);
-    compress(this.#keyed, this.#keyed, this.#m, BLOCK, false);
+    // Parameter block word 0: digest length, key length, fanout 1, depth 1 (RFC 7693 §2.5).
+    this.#initial = IV.slice();
+    this.#initial[0]! ^= 0x01010000 ^ (key.length << 8) ^ outLength;
+    load(key, 0, key.length, this.#keyBlock);
+    this.#keyed = new Int32Array(8);
+    compress(this.#initial, this.#keyed, this.#keyBlock, BLOCK, false);
   }
 
   /**
@@ -270,7 +208,7 @@ export class Blake2sKey {
 
   /**
    * Write the first `length` bytes (0..outLength) of the MAC of `message` into `out` at
-   * `offset`, leaving the rest of `out` alone. Allocates nothing unless `message` is empty.
+   * `offset`, leaving the rest of `out` alone. Allocates nothing.
    */
   macInto(message: Uint8Array, out: Uint8Array, offset: number, length: number): void {
     if (!(length >= 0 && length <= this.outLength)) {
@@ -278,12 +216,11 @@ export class Blake2sKey {
     }
     if (message.length === 0) {
       // The key block itself is then the final block: the saved state cannot be used.
-      const d = blake2s(message, this.outLength, this.#key);
-      for (let i = 0; i < length; i++) out[offset + i] = d[i]!;
-      return;
+      compress(this.#initial, this.#h, this.#keyBlock, BLOCK, true);
+    } else {
+      // A cookie's payload (≤ 64 bytes) is one final compression from the saved state.
+      absorbFinal(this.#keyed, this.#h, message, BLOCK, this.#m);
     }
-    // 1..64 bytes (a cookie payload): one final compression from the saved state.
-    absorbFinal(this.#keyed, this.#h, message, BLOCK, this.#m);
     store(this.#h, out, offset, length);
   }
 }

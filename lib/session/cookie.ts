@@ -7,6 +7,8 @@
  * @module
  */
 
+import { trimOws } from "../http/chars.ts";
+
 /** RFC 6265 §4.1.1 cookie-octet: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E. */
 function isCookieOctet(c: number): boolean {
   return c === 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) ||
@@ -64,14 +66,6 @@ export function findCookie(field: string, name: string): string | null {
     start = end + 1;
   }
   return null;
-}
-
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** Attributes of a Set-Cookie value. */

@@ -11,7 +11,10 @@
 /** Status classes, in the order of every `classes` array. */
 export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
-/** Most distinct resources one tally or aggregate keeps; the rest count as OTHER_RESOURCE. */
+/**
+ * Most distinct resources an aggregate keeps (and a tally, unless told fewer: MaxCounterNames);
+ * the rest count as OTHER_RESOURCE.
+ */
 export const MAX_RESOURCES = 10_000;
 /** Where resources past MAX_RESOURCES are counted. */
 export const OTHER_RESOURCE = "(other)";
@@ -47,10 +50,19 @@ export interface CounterTotals {
   readonly resources: readonly ResourceCount[];
 }
 
-/** The counter part of a store. `addCounts` returns new totals by resource name. */
+/**
+ * The counter part of a store. `addCounts` returns new totals by resource name; it throws
+ * PartlyCounted when part of the batch may have been applied (offering it again would count
+ * that part twice), any other error when nothing was.
+ */
 export interface CounterStore {
   addCounts(batch: CounterBatch): Promise<ReadonlyMap<string, number>>;
   readCounts(top: number): Promise<CounterTotals>;
+}
+
+/** addCounts failed after the batch was sent: some increments may have been applied. */
+export class PartlyCounted extends Error {
+  override name = "PartlyCounted";
 }
 
 /**
@@ -68,14 +80,16 @@ export function resourceName(target: string): string {
  * The name a response counts under: its resource for a success or redirect; for an error
  * `(404)`, `(500)`... so that scanners probing random URLs cannot flood the tables (the
  * shared index is bounded) with names of files that do not exist.
- * @param target the request target, or null when the request did not parse
+ * @param resource what the request names once resolved (server/request_counters.ts: the
+ *   decoded path, whatever query, host or percent-encoding the target had), or null when the
+ *   request did not parse
  * @example
- * counterName("/a.css?v=2", 200); // "/a.css"
+ * counterName("/a.css", 200); // "/a.css"
  * counterName("/wp-login.php", 404); // "(404)"
  */
-export function counterName(target: string | null, status: number): string {
-  if (target === null) return "(unparsed)";
-  return status >= 400 ? `(${status})` : resourceName(target);
+export function counterName(resource: string | null, status: number): string {
+  if (resource === null) return "(unparsed)";
+  return status >= 400 ? `(${status})` : resourceName(resource);
 }
 
 /** Index into STATUS_CLASSES, or -1 for a status outside 100..599. */
@@ -106,12 +120,19 @@ interface Tally {
 
 /** A worker's tallies since the last flush, plus the last known total per resource. */
 export class Counters {
+  /** Distinct names per tally (MaxCounterNames); the rest count as OTHER_RESOURCE. */
+  readonly #maxNames: number;
   #requests = 0;
   #bytes = 0;
   #classes = [0, 0, 0, 0, 0];
   #resources = new Map<string, Tally>();
   /** Last total the store reported per resource (for the debug line's count). */
   readonly #known = new Map<string, number>();
+
+  /** @param maxNames distinct resources counted by name per tally (per flush interval) */
+  constructor(maxNames: number = MAX_RESOURCES) {
+    this.#maxNames = Math.min(maxNames, MAX_RESOURCES);
+  }
 
   /**
    * Count one response.
@@ -131,7 +152,7 @@ export class Counters {
     let name = resource;
     let t = this.#resources.get(name);
     if (t === undefined) {
-      if (this.#resources.size >= MAX_RESOURCES) name = OTHER_RESOURCE;
+      if (this.#resources.size >= this.#maxNames) name = OTHER_RESOURCE;
       t = this.#resources.get(name);
       if (t === undefined) {
         t = { count: 0, client, ms: nowMs };

@@ -69,6 +69,22 @@ Deno.test("Counters counts resources past MAX_RESOURCES under OTHER_RESOURCE", (
   assert.deepEqual(b.resources.find((r) => r[0] === OTHER_RESOURCE)?.[1], 5);
 });
 
+Deno.test("Counters(maxNames) counts at most maxNames names per tally, the rest as OTHER_RESOURCE", () => {
+  const c = new Counters(3);
+  for (let i = 0; i < 10; i++) c.record(`/r${i}`, 200, 0, null, i);
+  c.record("/r0", 200, 0, null, 11); // a name already counted keeps its own row
+  const b = c.take()!;
+  assert.deepEqual(b.resources.map((r) => [r[0], r[1]]), [
+    ["/r0", 2],
+    ["/r1", 1],
+    ["/r2", 1],
+    [OTHER_RESOURCE, 7],
+  ]);
+  // The cap is per tally: the next interval starts afresh.
+  c.record("/r9", 200, 0, null, 12);
+  assert.deepEqual(c.take()!.resources.map((r) => r[0]), ["/r9"]);
+});
+
 Deno.test("CounterAggregate adds batches and lists the top resources, most requested first", () => {
   const a = new CounterAggregate();
   const t1 = a.add({

@@ -3,8 +3,6 @@
  *
  * - No cookie, or one that fails the signature check: issue a new signed cookie. Nothing is written
  *   to the store, so clients that never send cookies back cost no store traffic.
- * - A cookie signed with the legacy HMAC tag (before BLAKE2s): as below, and the response
- *   carries the same session's cookie signed anew.
  * - A valid cookie issued less than SessionTTL ago, or seen by this worker within SessionTTL:
  *   alive without any lookup; the record is created or refreshed by the next batch.
  * - Older: one store lookup, bounded by MemcachedTimeout. Found and alive, or store away: keep
@@ -72,8 +70,6 @@ interface Entry {
   readonly id: string;
   readonly issuedMs: number;
   seenMs: number;
-  /** Signed with the legacy HMAC tag: answered with the cookie signed anew. */
-  readonly legacy: boolean;
 }
 
 interface Pending {
@@ -150,13 +146,13 @@ export class SessionManager {
         this.stats.rejected++;
         return this.#issue(now);
       }
-      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0, legacy: t.legacy === true };
+      e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
       this.#verified.set(raw, e);
       trimOldest(this.#verified, VERIFIED_CACHE_SIZE);
     }
     if (isAlive(e.issuedMs, now, this.#ttlS) || isAlive(e.seenMs, now, this.#ttlS)) {
       this.#touch(e, now, client);
-      return e.legacy ? this.#resign(raw, now) : null;
+      return null;
     }
     return this.#check(raw, e, client);
   }
@@ -171,7 +167,7 @@ export class SessionManager {
       (l.kind === "found" && isAlive(l.record.lastSeenMs, now, this.#ttlS))
     ) {
       this.#touch(e, now, client);
-      return e.legacy ? this.#resign(raw, now) : null;
+      return null;
     }
     this.#verified.delete(raw);
     this.stats.renewed++;
@@ -186,39 +182,17 @@ export class SessionManager {
     return line;
   }
 
-  /** The Set-Cookie line for a legacy-signed cookie's session, signed anew. */
-  #resign(raw: string, now: number): Uint8Array {
-    const line = this.#line();
-    this.#signer.resignInto(raw, now, line, this.#linePrefix.length);
-    return line;
-  }
-
   /** A Set-Cookie line with its prefix and suffix in place, for the value to be written in. */
   #line(): Uint8Array {
     const n = this.#lineLength;
     if (this.#slabAt + n > this.#slab.length) {
-      this.#slab = this.#newSlab();
+      this.#slab = new Uint8Array(LINE_SLAB_BYTES);
       this.#slabAt = 0;
     }
-    return this.#slab.subarray(this.#slabAt, this.#slabAt += n);
-  }
-
-  /**
-   * A slab of as many lines as fit, each with its prefix and suffix already in place: the
-   * first one is written, then doubled with copyWithin (about ten copies for 600 lines, instead
-   * of two set() calls per line, ~5% of a cookieless request's JavaScript in `js_only.ts`).
-   */
-  #newSlab(): Uint8Array<ArrayBuffer> {
-    const n = this.#lineLength;
-    const slab = new Uint8Array(Math.max(1, Math.floor(LINE_SLAB_BYTES / n)) * n);
-    slab.set(this.#linePrefix);
-    slab.set(this.#lineSuffix, this.#linePrefix.length + COOKIE_VALUE_LENGTH);
-    for (let filled = n; filled < slab.length;) {
-      const m = Math.min(filled, slab.length - filled);
-      slab.copyWithin(filled, 0, m);
-      filled += m;
-    }
-    return slab;
+    const line = this.#slab.subarray(this.#slabAt, this.#slabAt += n);
+    line.set(this.#linePrefix);
+    line.set(this.#lineSuffix, this.#linePrefix.length + COOKIE_VALUE_LENGTH);
+    return line;
   }
 
   #touch(e: Entry, now: number, client: ClientAddress): void {

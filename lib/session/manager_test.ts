@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
 import { FieldList } from "../http/headers.ts";
-import { sessionCookie, SessionManager } from "./manager.ts";
-import { type Lookup, type SessionBackend, SessionSigner, type SessionUpdate } from "./session.ts";
-import { legacyCookie } from "./test_support.ts";
+import { MAX_CLOCK_SKEW_MS, sessionCookie, SessionManager } from "./manager.ts";
+import {
+  type Lookup,
+  type SessionBackend,
+  SessionSigner,
+  type SessionToken,
+  type SessionUpdate,
+} from "./session.ts";
 
 const KEY = "manager test key 123";
+const OTHER_KEY = "some other key!!";
 const PEER = { ip: "1.2.3.4", port: 5 };
 const TTL_S = 60;
+const START = 1_800_000_000_000;
 
 class FakeBackend implements SessionBackend {
   answer: Lookup = { kind: "missing" };
@@ -22,11 +29,11 @@ class FakeBackend implements SessionBackend {
   }
 }
 
-function setup(start = 1_800_000_000_000) {
-  const clock = { now: start };
+function setup(o: { start?: number; name?: string; secure?: boolean } = {}) {
+  const clock = { now: o.start ?? START };
   const backend = new FakeBackend();
   const m = new SessionManager(
-    { cookieName: "sid", ttlS: TTL_S, secure: false, secret: KEY },
+    { cookieName: o.name ?? "sid", ttlS: TTL_S, secure: o.secure ?? false, secret: KEY },
     backend,
     () => clock.now,
   );
@@ -40,21 +47,48 @@ function headers(...cookies: string[]): FieldList {
   return h;
 }
 
-function valueOf(setCookie: string | null | Promise<string | null>): string {
-  assert.equal(typeof setCookie, "string");
-  return /^sid=([A-Za-z0-9_-]{52}); Path=\/; HttpOnly; SameSite=Lax$/.exec(
-    setCookie as string,
-  )![1]!;
+/**
+ * The value of a Set-Cookie field, after checking the field is exactly
+ * `<name>=<52 base64url>; Path=/; HttpOnly; SameSite=Lax` (then `; Secure` when configured).
+ */
+function valueOf(
+  setCookie: string | null | Promise<string | null>,
+  o: { name?: string; secure?: boolean } = {},
+): string {
+  assert.equal(typeof setCookie, "string", "a Set-Cookie field");
+  const field = setCookie as string;
+  const name = o.name ?? "sid";
+  const value = field.slice(name.length + 1, name.length + 53);
+  assert.match(value, /^[A-Za-z0-9_-]{52}$/);
+  const attributes = `; Path=/; HttpOnly; SameSite=Lax${o.secure === true ? "; Secure" : ""}`;
+  assert.equal(field, `${name}=${value}${attributes}`);
+  return value;
+}
+
+/** Check a cookie value opens under KEY, issued at `nowMs` (rounded up), and not under another key. */
+function signed(value: string, nowMs: number): SessionToken {
+  const t = new SessionSigner(KEY).open(value);
+  assert.ok(t !== null, "the value verifies under the manager's key");
+  assert.equal(t.issuedMs, Math.ceil(nowMs / 1000) * 1000, "issued now");
+  assert.equal(new SessionSigner(OTHER_KEY).open(value), null, "and not under another key");
+  return t;
 }
 
 Deno.test("sessionCookie() looks through every Cookie field", () => {
   assert.equal(sessionCookie(headers("a=1", "b=2; sid=v"), "sid"), "v");
+  assert.equal(sessionCookie(headers("sid=first", "sid=second"), "sid"), "first");
+  assert.equal(sessionCookie(headers("xsid=v; sidx=w"), "sid"), null);
   assert.equal(sessionCookie(headers(), "sid"), null);
 });
 
 Deno.test("SessionManager issues a signed cookie and writes nothing until it comes back", async () => {
-  const { backend, m } = setup();
-  for (let i = 0; i < 100; i++) valueOf(m.cookieFor(headers(), PEER));
+  const { clock, backend, m } = setup();
+  const ids = new Set<string>();
+  for (let i = 0; i < 100; i++) {
+    clock.now += 10;
+    ids.add(signed(valueOf(m.cookieFor(headers(), PEER)), clock.now).id);
+  }
+  assert.equal(ids.size, 100, "every cookieless request gets its own session");
   await m.flush();
   assert.equal(backend.writes.length, 0, "clients that never return their cookie cost no write");
   assert.equal(backend.lookups.length, 0);
@@ -62,7 +96,7 @@ Deno.test("SessionManager issues a signed cookie and writes nothing until it com
 });
 
 Deno.test("SessionManager's Set-Cookie lines stay whole and distinct across line slabs", () => {
-  const { m } = setup();
+  const { clock, m } = setup();
   const lines: Uint8Array[] = [];
   // ~640 lines fit a slab: 2000 use four, and each line must keep its bytes once later ones
   // are written after it.
@@ -70,66 +104,58 @@ Deno.test("SessionManager's Set-Cookie lines stay whole and distinct across line
   const text = lines.map((l) => new TextDecoder().decode(l));
   for (const t of text) {
     assert.match(t, /^Set-Cookie: sid=[A-Za-z0-9_-]{52}; Path=\/; HttpOnly; SameSite=Lax\r\n$/);
+    signed(t.slice(16, 68), clock.now);
   }
   assert.equal(new Set(text).size, 2000);
   assert.equal(new Set(lines.map((l) => l.buffer)).size >= 4, true, "several slabs were used");
 });
 
-Deno.test("SessionManager accepts its cookie without a lookup and batches the updates", async () => {
+Deno.test("SessionManager accepts its cookie without a lookup or a new Set-Cookie and batches the updates", async () => {
   const { clock, backend, m } = setup();
   const v = valueOf(m.cookieFor(headers(), { ip: "10.0.0.9", port: 1 }));
+  const { id, issuedMs } = signed(v, clock.now);
   clock.now += 1000;
   assert.equal(m.cookieFor(headers(`sid=${v}`), { ip: "10.0.0.9", port: 2 }), null);
+  assert.equal(m.setCookieLine(headers(`sid=${v}`), { ip: "10.0.0.9", port: 2 }), null);
   clock.now += 1000;
   assert.equal(m.cookieFor(headers(`x=1; sid=${v}`), { ip: "10.0.0.9", port: 3 }), null);
   assert.equal(m.pending, 1);
   await m.flush();
   assert.equal(backend.lookups.length, 0);
   assert.equal(backend.writes.length, 1);
-  const [u] = backend.writes[0]!;
-  const id = new SessionSigner(KEY).open(v)!.id;
-  assert.deepEqual(u, {
+  assert.deepEqual(backend.writes[0], [{
     id,
-    createdMs: Math.floor((clock.now - 2000) / 1000) * 1000,
+    createdMs: issuedMs,
     lastSeenMs: clock.now,
-    requests: 2,
+    requests: 3,
     client: "10.0.0.9:3",
-  });
+  }]);
   await m.flush();
   assert.equal(backend.writes.length, 1, "nothing new, nothing written");
-  assert.equal(m.stats.resumed, 2);
+  assert.equal(m.stats.resumed, 3);
+  assert.equal(m.stats.issued, 1);
 });
 
-Deno.test("SessionManager answers a legacy HMAC cookie with the same session signed anew", async () => {
-  const { clock, backend, m } = setup();
-  const id = crypto.getRandomValues(new Uint8Array(18));
-  const old = legacyCookie(KEY, id, Math.floor(clock.now / 1000) - 10);
-  const oldId = new SessionSigner(KEY).open(old)!.id;
-  const fresh = valueOf(m.cookieFor(headers(`sid=${old}`), PEER));
-  assert.notEqual(fresh, old);
-  const t = new SessionSigner(KEY).open(fresh)!;
-  assert.equal(t.id, oldId, "the session id is kept");
-  assert.equal(t.legacy, undefined, "the new tag is BLAKE2s");
-  assert.equal(m.cookieFor(headers(`sid=${fresh}`), PEER), null, "the new cookie is kept");
-  await m.flush();
-  assert.equal(backend.writes[0]![0]!.requests, 2, "both requests count for one session");
-  assert.equal(m.stats.issued, 0);
-  assert.equal(m.stats.rejected, 0);
-});
-
-Deno.test("SessionManager gives a tampered or foreign cookie a fresh session", () => {
-  const { m } = setup();
+Deno.test("SessionManager gives a tampered, foreign or malformed cookie a fresh, different one", () => {
+  const { clock, m } = setup();
   const v = valueOf(m.cookieFor(headers(), PEER));
+  const oldId = signed(v, clock.now).id;
+  clock.now += 1000;
   const tampered = (v[0] === "A" ? "B" : "A") + v.slice(1);
-  assert.notEqual(valueOf(m.cookieFor(headers(`sid=${tampered}`), PEER)), v);
-  const foreign = new SessionSigner("some other key!!").mint(Date.now()).value;
-  valueOf(m.cookieFor(headers(`sid=${foreign}`), PEER));
-  valueOf(m.cookieFor(headers("sid=garbage"), PEER));
-  assert.equal(m.stats.rejected, 3);
+  const foreign = new SessionSigner(OTHER_KEY).mint(clock.now).value;
+  for (const bad of [tampered, foreign, "garbage", v.slice(0, 51) + "!"]) {
+    const fresh = valueOf(m.cookieFor(headers(`sid=${bad}`), PEER));
+    assert.notEqual(fresh, bad);
+    assert.notEqual(fresh, v);
+    assert.notEqual(signed(fresh, clock.now).id, oldId, "a new session, not the old one");
+  }
+  assert.equal(m.stats.rejected, 4);
+  assert.equal(m.stats.issued, 5);
+  assert.equal(m.stats.resumed, 0);
 });
 
 Deno.test("SessionManager never ends a session before the TTL, even one issued late in a second", () => {
-  const { clock, backend, m } = setup(1_800_000_000_999);
+  const { clock, backend, m } = setup({ start: START + 999 });
   const v = valueOf(m.cookieFor(headers(), PEER));
   clock.now += TTL_S * 1000 - 500;
   assert.equal(m.cookieFor(headers(`sid=${v}`), PEER), null, "alive, known without a lookup");
@@ -139,6 +165,7 @@ Deno.test("SessionManager never ends a session before the TTL, even one issued l
 Deno.test("SessionManager looks up a cookie older than the TTL: found keeps it, missing renews it", async () => {
   const { clock, backend, m } = setup();
   const v = valueOf(m.cookieFor(headers(), PEER));
+  const { id } = signed(v, clock.now);
   clock.now += (TTL_S + 5) * 1000;
   backend.answer = {
     kind: "found",
@@ -146,25 +173,32 @@ Deno.test("SessionManager looks up a cookie older than the TTL: found keeps it, 
   };
   const kept = m.cookieFor(headers(`sid=${v}`), PEER);
   assert.ok(kept instanceof Promise);
-  assert.equal(await kept, null);
-  assert.equal(backend.lookups.length, 1);
+  assert.equal(await kept, null, "found and alive: no new cookie");
+  assert.deepEqual(backend.lookups, [id]);
   assert.equal(m.cookieFor(headers(`sid=${v}`), PEER), null, "seen locally: no second lookup");
+  assert.equal(backend.lookups.length, 1);
   clock.now += (TTL_S + 5) * 1000;
   backend.answer = { kind: "missing" };
-  const renewed = await m.cookieFor(headers(`sid=${v}`), PEER);
-  assert.notEqual(valueOf(renewed), v);
+  const renewed = valueOf(await m.cookieFor(headers(`sid=${v}`), PEER));
+  assert.notEqual(renewed, v);
+  assert.notEqual(signed(renewed, clock.now).id, id);
   assert.equal(m.stats.renewed, 1);
+  assert.equal(m.cookieFor(headers(`sid=${renewed}`), PEER), null, "the renewed cookie is kept");
 });
 
 Deno.test("SessionManager renews a session the store holds but that has expired", async () => {
   const { clock, backend, m } = setup();
   const v = valueOf(m.cookieFor(headers(), PEER));
+  const { id } = signed(v, clock.now);
   clock.now += (TTL_S + 5) * 1000;
   backend.answer = {
     kind: "found",
     record: { createdMs: 0, lastSeenMs: clock.now - TTL_S * 1000, requests: 1, client: "o" },
   };
-  valueOf(await m.cookieFor(headers(`sid=${v}`), PEER));
+  const renewed = valueOf(await m.cookieFor(headers(`sid=${v}`), PEER));
+  assert.notEqual(renewed, v);
+  assert.notEqual(signed(renewed, clock.now).id, id);
+  assert.equal(m.stats.renewed, 1);
 });
 
 Deno.test("SessionManager keeps the session when the store cannot answer (fail open)", async () => {
@@ -177,22 +211,31 @@ Deno.test("SessionManager keeps the session when the store cannot answer (fail o
   clock.now += (TTL_S + 5) * 1000;
   assert.equal(await m.cookieFor(headers(`sid=${v}`), PEER), null);
   assert.equal(m.stats.unavailable, 2);
+  assert.equal(m.stats.issued, 1);
 });
 
-Deno.test("SessionManager rejects a cookie issued far in the future", () => {
+Deno.test("SessionManager rejects a cookie issued far in the future, but not within the skew", () => {
   const { clock, m } = setup();
-  const future = new SessionSigner(KEY).mint(clock.now + 10 * 60 * 1000).value;
-  valueOf(m.cookieFor(headers(`sid=${future}`), PEER));
+  const signer = new SessionSigner(KEY);
+  const future = signer.mint(clock.now + MAX_CLOCK_SKEW_MS + 60_000).value;
+  const fresh = valueOf(m.cookieFor(headers(`sid=${future}`), PEER));
+  assert.notEqual(fresh, future);
+  signed(fresh, clock.now);
+  assert.equal(m.stats.rejected, 1);
+  const skewed = signer.mint(clock.now + MAX_CLOCK_SKEW_MS - 60_000).value;
+  assert.equal(m.cookieFor(headers(`sid=${skewed}`), PEER), null, "another instance's clock");
   assert.equal(m.stats.rejected, 1);
 });
 
-Deno.test("SessionManager adds Secure when configured", () => {
-  const m = new SessionManager(
-    { cookieName: "id", ttlS: 5, secure: true, secret: KEY },
-    new FakeBackend(),
-  );
+Deno.test("SessionManager uses its cookie name and adds Secure when configured", () => {
+  const { clock, m } = setup({ name: "id", secure: true });
+  const v = valueOf(m.cookieFor(headers(), PEER), { name: "id", secure: true });
+  signed(v, clock.now);
+  const line = new TextDecoder().decode(m.setCookieLine(headers(), PEER) as Uint8Array);
   assert.match(
-    m.cookieFor(headers(), PEER) as string,
-    /^id=[\w-]{52}; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+    line,
+    /^Set-Cookie: id=[A-Za-z0-9_-]{52}; Path=\/; HttpOnly; SameSite=Lax; Secure\r\n$/,
   );
+  assert.equal(m.cookieFor(headers(`id=${v}`), PEER), null, "read back under its own name");
+  assert.notEqual(m.cookieFor(headers(`sid=${v}`), PEER), null, "not under another");
 });

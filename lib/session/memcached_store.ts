@@ -6,11 +6,16 @@
  *
  * ```
  *   hs:s:<id>        session record, compact JSON, expires SessionTTL after its last write
- *   hs:t:<total>     counters "req", "bytes", "1xx".."5xx" (incr; never expire)
- *   hs:r:<hash>      requests for one resource (incr); <hash> = 64-bit FNV-1a of its name
+ *   hs:t:<total>     counters "req", "bytes", "1xx".."5xx" (incr)
+ *   hs:r:<hash>      requests for one resource (incr); <hash> = 64-bit FNV-1a of its name (UTF-8)
  *   hs:l:<hash>      "<epoch ms> <client>" of the last request for it
  *   hs:idx           resource names, one per line (append): memcached cannot list keys
  * ```
+ *
+ * Counter items (hs:t, hs:r, hs:l, hs:idx) expire CounterTTL after they were last counted, so
+ * names nobody asks for any more leave memcached: `incr` and `append` set an expiry only when
+ * they create an item, so a store touches the items it counts again once a quarter of the TTL
+ * has passed (at most one `touch` per key and quarter TTL per worker).
  *
  * Methods throw when a server cannot be reached or does not answer within the timeout;
  * the ResilientStore turns that into a fallback. Protocol-level refusals (an append to a
@@ -19,10 +24,14 @@
  */
 
 import memjs from "memjs";
+import { fnv1a64Hex } from "../util/fnv.ts";
+import { DEFAULT_COUNTER_TTL_S } from "../config/defaults.ts";
+import { trimOldest } from "../util/map_trim.ts";
 import {
   type CounterBatch,
   type CounterStore,
   type CounterTotals,
+  PartlyCounted,
   type ResourceCount,
   sortTop,
   STATUS_CLASSES,
@@ -44,6 +53,9 @@ const UINT32_MAX = 0xffffffff;
 /** memcached reads an expiry above 30 days as an absolute Unix time. */
 const MAX_RELATIVE_EXPIRY_S = 30 * 24 * 60 * 60;
 const TOTAL_KEYS = ["req", "bytes", ...STATUS_CLASSES].map((k) => `${PREFIX}t:${k}`);
+const utf8 = new TextEncoder();
+/** Keys whose last touch a store remembers (more are touched again sooner, never missed). */
+const MAX_TOUCHED = 4 * MAX_INDEX;
 
 /** The part of memjs's Client we use (memjs ships no types). */
 interface MemjsClient {
@@ -54,8 +66,9 @@ interface MemjsClient {
   increment(
     key: string,
     amount: number,
-    o: { initial: number },
+    o: { initial: number; expires: number },
   ): Promise<{ success: boolean; value: number | null }>;
+  touch(key: string, expires: number): Promise<boolean>;
   close(): void;
 }
 
@@ -64,6 +77,10 @@ export interface MemcachedOptions {
   readonly servers: readonly { readonly host: string; readonly port: number }[];
   /** Per-operation timeout (memjs `timeout`; connecting gets twice this). */
   readonly timeoutMs: number;
+  /** CounterTTL: counter items expire this long (seconds, at most 30 days) after their last count. */
+  readonly counterTtlS?: number;
+  /** The clock of the touch schedule (tests). */
+  readonly now?: () => number;
 }
 
 /** Sessions and counters in memcached. */
@@ -72,12 +89,18 @@ export class MemcachedStore implements SessionStore, CounterStore {
   readonly description: string;
   readonly #client: MemjsClient;
   readonly #indexed = new Set<string>();
+  readonly #ttlS: number;
+  readonly #now: () => number;
+  /** When each counter key's expiry was last pushed back (epoch ms). */
+  readonly #touched = new Map<string, number>();
 
   constructor(o: MemcachedOptions) {
     const list = o.servers.map((s) =>
       (s.host.includes(":") ? `[${s.host}]` : s.host) + `:${s.port}`
     );
     this.description = list.join(", ");
+    this.#ttlS = Math.min(o.counterTtlS ?? DEFAULT_COUNTER_TTL_S, MAX_RELATIVE_EXPIRY_S);
+    this.#now = o.now ?? Date.now;
     // Servers are built directly: memjs's Client.create splits "host:port" at the first ":",
     // which breaks IPv6 addresses.
     const serverOpts = {
@@ -142,7 +165,24 @@ export class MemcachedStore implements SessionStore, CounterStore {
     }));
   }
 
+  /**
+   * Add a batch: incr per total and resource, in parallel.
+   * @throws PartlyCounted when an operation failed once the batch was under way (memjs reports
+   *   its own timeout, "socket timed out waiting on response", as a plain Error: the increments
+   *   already answered, or still in flight, count); the error itself when memcached could not be
+   *   reached at all (nothing was applied)
+   */
   async addCounts(batch: CounterBatch): Promise<ReadonlyMap<string, number>> {
+    try {
+      return await this.#addCounts(batch);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (/connect|No servers available/i.test(why)) throw e;
+      throw new PartlyCounted(why);
+    }
+  }
+
+  async #addCounts(batch: CounterBatch): Promise<ReadonlyMap<string, number>> {
     const totals = new Map<string, number>();
     const amounts = [batch.requests, batch.bytes, ...batch.classes];
     const ops: Promise<unknown>[] = TOTAL_KEYS.map((k, i) => this.#incr(k, amounts[i] ?? 0));
@@ -150,10 +190,23 @@ export class MemcachedStore implements SessionStore, CounterStore {
       const h = resourceHash(name);
       ops.push(this.#index(name));
       ops.push(this.#incr(`${PREFIX}r:${h}`, count).then((v) => v !== null && totals.set(name, v)));
-      ops.push(this.#client.set(`${PREFIX}l:${h}`, `${ms} ${client}`, { expires: 0 }));
+      ops.push(this.#client.set(`${PREFIX}l:${h}`, `${ms} ${client}`, { expires: this.#ttlS }));
     }
     await Promise.all(ops);
+    trimOldest(this.#touched, MAX_TOUCHED);
     return totals;
+  }
+
+  /**
+   * Push a counter item's expiry back to CounterTTL from now, unless this store did so less than
+   * a quarter of the TTL ago (an item created by incr or add got it then).
+   */
+  async #keepAlive(key: string): Promise<void> {
+    const now = this.#now();
+    const last = this.#touched.get(key);
+    if (last !== undefined && now - last < (this.#ttlS * 1000) / 4) return;
+    this.#touched.set(key, now);
+    await ignoreRefusal(this.#client.touch(key, this.#ttlS));
   }
 
   /** incr by any amount (memjs takes uint32), creating the key; the new value or null. */
@@ -162,20 +215,31 @@ export class MemcachedStore implements SessionStore, CounterStore {
     let value: number | null = null;
     while (left > 0) {
       const step = Math.min(left, UINT32_MAX);
-      const r = await ignoreRefusal(this.#client.increment(key, step, { initial: step }));
+      const r = await ignoreRefusal(
+        this.#client.increment(key, step, { initial: step, expires: this.#ttlS }),
+      );
       value = r === null ? null : r.value;
       left -= step;
     }
+    if (amount > 0) await this.#keepAlive(key);
     return value;
   }
 
   async #index(name: string): Promise<void> {
-    if (this.#indexed.has(name) || this.#indexed.size >= MAX_INDEX) return;
+    if (this.#indexed.has(name) || this.#indexed.size >= MAX_INDEX) {
+      if (this.#indexed.size > 0) await this.#keepAlive(INDEX_KEY);
+      return;
+    }
     this.#indexed.add(name);
     const line = `${name.replace(/[\r\n]/g, " ")}\n`;
-    if ((await ignoreRefusal(this.#client.append(INDEX_KEY, line))) === true) return;
-    if ((await ignoreRefusal(this.#client.add(INDEX_KEY, line, { expires: 0 }))) === true) return;
-    await ignoreRefusal(this.#client.append(INDEX_KEY, line)); // another worker added it first
+    const expires = this.#ttlS;
+    if (
+      (await ignoreRefusal(this.#client.append(INDEX_KEY, line))) !== true &&
+      (await ignoreRefusal(this.#client.add(INDEX_KEY, line, { expires }))) !== true
+    ) {
+      await ignoreRefusal(this.#client.append(INDEX_KEY, line)); // another worker added it first
+    }
+    await this.#keepAlive(INDEX_KEY);
   }
 
   async readCounts(top: number): Promise<CounterTotals> {
@@ -241,16 +305,11 @@ export function parseDecimal(b: Uint8Array, start: number, end: number): number 
 }
 
 /**
- * 64-bit FNV-1a of a name's UTF-16 code units as 16 hex digits (two 32-bit lanes with
- * different offset bases), so any resource name makes a short, safe memcached key.
+ * 64-bit FNV-1a of a name's UTF-8 bytes as 16 hex digits, so any resource name makes a short,
+ * safe memcached key.
+ * @example
+ * resourceHash("foobar"); // "85944171f73967e8"
  */
 export function resourceHash(name: string): string {
-  let a = 0x811c9dc5;
-  let b = 0xcbf29ce4;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+  return fnv1a64Hex(utf8.encode(name));
 }

@@ -24,3 +24,12 @@ Deno.test("resourceHash() gives 16 hex digits, stable and different for near nam
   assert.notEqual(resourceHash("/a"), resourceHash("/b"));
   assert.match(resourceHash("/ü\n<x> y"), /^[0-9a-f]{16}$/);
 });
+
+Deno.test("resourceHash() is the 64-bit FNV-1a of the name's UTF-8 bytes", () => {
+  assert.equal(resourceHash("foobar"), "85944171f73967e8"); // the published vector
+  assert.equal(resourceHash(""), "cbf29ce484222325");
+  // "ü" is two UTF-8 bytes, c3 bc: hashed as those, not as its one UTF-16 code unit.
+  let h = 0xcbf29ce484222325n;
+  for (const b of [0x2f, 0xc3, 0xbc]) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  assert.equal(resourceHash("/ü"), h.toString(16).padStart(16, "0"));
+});

@@ -12,7 +12,12 @@
  * @module
  */
 
-import type { CounterBatch, CounterStore, CounterTotals } from "./counters.ts";
+import {
+  type CounterBatch,
+  type CounterStore,
+  type CounterTotals,
+  PartlyCounted,
+} from "./counters.ts";
 import type { Lookup, SessionBackend, SessionStore, SessionUpdate } from "./session.ts";
 
 /** A shared store that can be probed and closed (MemcachedStore). */
@@ -47,21 +52,41 @@ export interface ResilientOptions {
   /** Probe interval while down (default 1000). */
   readonly retryMs?: number;
   readonly onChange?: (e: StoreEvent) => void;
+  /** Clock for `status.sinceMs` (default Date.now). */
   readonly now?: () => number;
+  /** Timers for the bounds and the retry (default REAL_TIMERS; tests pass a manual one). */
+  readonly timers?: Timers;
 }
+
+/** The timers a ResilientStore waits with: injected so that tests drive time themselves. */
+export interface Timers {
+  /** Call `fn` once after `ms`; returns a handle for cancel(). */
+  start(fn: () => void, ms: number): unknown;
+  /**
+   * Forget a timer that has not fired; a handle that has fired or was cancelled, and
+   * `undefined`, are ignored.
+   */
+  cancel(handle: unknown): void;
+}
+
+/** setTimeout and clearTimeout. */
+export const REAL_TIMERS: Timers = {
+  start: (fn, ms) => setTimeout(fn, ms),
+  cancel: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
+};
 
 /** Fails with this when a bound runs out. */
 export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-/** `p`, or a TimeoutError after `ms`. */
-export function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** `p`, or a TimeoutError after `ms` (measured with `timers`). */
+export function bounded<T>(p: Promise<T>, ms: number, timers: Timers = REAL_TIMERS): Promise<T> {
+  let timer: unknown;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+    timer = timers.start(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return Promise.race([p, t]).finally(() => timers.cancel(timer));
 }
 
 /** The answer for a batch sent whose outcome is unknown (see addCounts). */
@@ -72,17 +97,20 @@ export class ResilientStore implements SessionBackend {
   readonly #o: ResilientOptions;
   readonly #bgMs: number;
   readonly #now: () => number;
+  readonly #timers: Timers;
   #state: StoreState;
   #since: number;
   #detail = "";
   #everUp = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The pending retry probe's handle. */
+  #timer: unknown;
   #closed = false;
 
   constructor(o: ResilientOptions) {
     this.#o = o;
     this.#bgMs = o.backgroundTimeoutMs ?? Math.max(1000, 4 * o.timeoutMs);
     this.#now = o.now ?? Date.now;
+    this.#timers = o.timers ?? REAL_TIMERS;
     this.#state = o.primary === null ? "off" : "starting";
     this.#since = this.#now();
   }
@@ -101,7 +129,7 @@ export class ResilientStore implements SessionBackend {
   /** Stop probing and close the shared store's connections. */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#timers.cancel(this.#timer);
     this.#o.primary?.close();
   }
 
@@ -113,7 +141,7 @@ export class ResilientStore implements SessionBackend {
     const p = this.#o.primary;
     if (p !== null && this.#usable()) {
       try {
-        const r = await bounded(p.getSession(id), this.#o.timeoutMs);
+        const r = await bounded(p.getSession(id), this.#o.timeoutMs, this.#timers);
         if (r !== null) return { kind: "found", record: r };
       } catch (e) {
         this.#fail(e);
@@ -130,7 +158,7 @@ export class ResilientStore implements SessionBackend {
     const p = this.#o.primary;
     if (p !== null && this.#usable()) {
       try {
-        return await bounded(p.putSessions(updates, ttlS), this.#bgMs);
+        return await bounded(p.putSessions(updates, ttlS), this.#bgMs, this.#timers);
       } catch (e) {
         this.#fail(e);
       }
@@ -151,13 +179,13 @@ export class ResilientStore implements SessionBackend {
     if (p === null) return await this.#o.fallback.addCounts(batch);
     if (!this.#usable()) return null;
     try {
-      return await bounded(p.addCounts(batch), this.#bgMs);
+      return await bounded(p.addCounts(batch), this.#bgMs, this.#timers);
     } catch (e) {
       this.#fail(e);
-      // A store that refused or dropped the connection applied nothing it did not answer (or
-      // died and lost everything): offer the batch again. One that only failed to answer in
-      // time may still apply it: do not.
-      return e instanceof TimeoutError ? NO_TOTALS : null;
+      // A store that could not be reached applied nothing: offer the batch again. One that
+      // failed to answer in time, or failed once the batch was sent, may have applied part of
+      // it: do not.
+      return e instanceof TimeoutError || e instanceof PartlyCounted ? NO_TOTALS : null;
     }
   }
 
@@ -166,7 +194,7 @@ export class ResilientStore implements SessionBackend {
     const p = this.#o.primary;
     if (p === null || !this.#usable()) return null;
     try {
-      return await bounded(p.readCounts(top), this.#o.timeoutMs);
+      return await bounded(p.readCounts(top), this.#o.timeoutMs, this.#timers);
     } catch {
       return null; // a slow status read is not an outage; regular traffic will tell
     }
@@ -182,15 +210,16 @@ export class ResilientStore implements SessionBackend {
   }
 
   #schedule(): void {
-    clearTimeout(this.#timer);
-    if (!this.#closed) this.#timer = setTimeout(() => void this.#probe(), this.#o.retryMs ?? 1000);
+    this.#timers.cancel(this.#timer);
+    if (this.#closed) return;
+    this.#timer = this.#timers.start(() => void this.#probe(), this.#o.retryMs ?? 1000);
   }
 
   async #probe(): Promise<void> {
     const p = this.#o.primary;
     if (p === null || this.#closed) return;
     try {
-      await bounded(p.ping(), this.#o.timeoutMs);
+      await bounded(p.ping(), this.#o.timeoutMs, this.#timers);
     } catch (e) {
       if (this.#state === "down") this.#schedule();
       else this.#fail(e);

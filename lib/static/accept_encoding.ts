@@ -23,7 +23,7 @@
  * @module
  */
 
-import { TCHAR } from "../http/chars.ts";
+import { TCHAR, trimOws } from "../http/chars.ts";
 
 /** Weight of a coding in thousandths: 1000 = q=1, 0 = not acceptable. */
 export type QValue = number;
@@ -41,12 +41,12 @@ export function parseAcceptEncoding(value: string): Map<string, QValue> {
   const out = new Map<string, QValue>();
   for (const element of value.split(",")) {
     const parts = element.split(";");
-    let coding = parts[0]!.trim().toLowerCase();
+    let coding = trimOws(parts[0]!).toLowerCase();
     if (coding === "" || !isToken(coding)) continue;
     if (coding === "x-gzip") coding = "gzip";
     let q: QValue | null = Q_ONE;
     for (const param of parts.slice(1)) {
-      const p = param.trim();
+      const p = trimOws(param);
       if (p.length < 2 || p[1] !== "=" || (p[0] !== "q" && p[0] !== "Q")) q = null;
       else q = parseQValue(p.slice(2));
       if (q === null) break;

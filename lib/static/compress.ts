@@ -4,6 +4,8 @@
  * @module
  */
 
+import { trimOws } from "../http/chars.ts";
+
 /** Compression settings (a slice of Config). */
 export interface CompressionPolicy {
   /** [Compression] Off: no precompressed siblings, no on-the-fly gzip, no Vary. */
@@ -29,7 +31,7 @@ export const OFFERED_CODINGS: readonly string[] = SIBLINGS.map((s) => s.coding);
  */
 export function isCompressible(contentType: string, types: ReadonlySet<string>): boolean {
   const semi = contentType.indexOf(";");
-  const base = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  const base = trimOws(semi < 0 ? contentType : contentType.slice(0, semi)).toLowerCase();
   return types.has(base);
 }
 

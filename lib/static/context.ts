@@ -34,6 +34,11 @@ export interface StaticRequest {
    * compression. Default true.
    */
   readonly streamable?: boolean;
+  /**
+   * The client's address, for per-client limits (password checks): the connection's peer, or
+   * the address a proxy vouches for. Default "" (all unknown clients share one allowance).
+   */
+  readonly clientIp?: string;
 }
 
 /** Settings the responder uses (a slice of Config). */
@@ -149,6 +154,7 @@ export class StaticContext {
     const status = FS_ERROR_STATUS[kind];
     const level = status === 500 ? "crit" : status === 403 ? "error" : "info";
     const why = e instanceof Error ? e.message : String(e);
-    return this.error(req, status, { note: { level, message: `${path}: ${why}` } });
+    const message = why.includes(path) ? why : `${path}: ${why}`;
+    return this.error(req, status, { note: { level, message } });
   }
 }

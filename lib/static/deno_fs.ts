@@ -1,121 +1,121 @@
 /**
- * The FileSystem port over Deno's file APIs: the only module in static/ that calls Deno.*.
+ * The FileSystem port over the operating system; with folder_write.ts (writes), node_file.ts
+ * (open descriptors) and posix.ts (descriptor-relative libc calls), the only code that opens
+ * files.
+ *
+ * What it guarantees, whatever is swapped on disk between two calls (README "Security notes"):
+ * - Paths resolve beneath the root (openat2 RESOLVE_BENEATH, posix.ts): a symlink leading out of
+ *   it is refused (403), one staying inside is followed.
+ * - Opening never blocks: files are opened O_NONBLOCK, so a FIFO or a device answers at once,
+ *   and only a regular file is read (403 otherwise).
+ * - The bytes read come from the file found beneath the root: the opened descriptor's device
+ *   and inode must be those of the file resolved beneath the root ("changed" otherwise), and
+ *   its size, mtime and inode those the response was planned for.
+ * - Writes go through no symlinked folder; the temporary file is created, renamed and removed
+ *   relative to a descriptor of that folder; precondition check and rename run under an
+ *   exclusive flock of the folder.
+ * - The server's own files (own_files.ts) are refused by path and by identity.
+ *
+ * Descriptors that live across an await are node:fs ones, which Deno owns and closes when a
+ * worker is terminated; raw ones (posix.ts) are closed before the next await, except a write's
+ * folder descriptor.
  * @module
  */
 
-import { dirname, join } from "node:path";
+import * as nodeFs from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { FolderWriter } from "./folder_write.ts";
 import {
   type DirEntryInfo,
   type FileInfo,
   type FileSystem,
   type FileVersion,
   FsError,
-  type FsErrorKind,
   type OpenFile,
 } from "./fs_port.ts";
-import { uploadTempName } from "./upload_temp.ts";
+import { closeQuietly, NodeOpenFile, readAt } from "./node_file.ts";
+import { asFsError as wrap } from "./os_errors.ts";
+import { Beneath, isFolder, isRegular, sameFile, type Stat } from "./posix.ts";
 
-/** Map a Deno error to an FsError kind (nginx: ENOENT/ENOTDIR/ENAMETOOLONG -> 404, EACCES/ELOOP -> 403). */
-export function fsErrorKind(e: unknown): FsErrorKind {
-  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-    return "not-found";
-  }
-  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.FilesystemLoop) {
-    return "denied";
-  }
-  if (e instanceof Deno.errors.AlreadyExists) return "exists";
-  if (e instanceof Deno.errors.IsADirectory) return "is-directory";
-  const code = (e as { code?: string }).code;
-  if (code === "ENAMETOOLONG") return "not-found";
-  if (code === "ENOTEMPTY") return "not-empty";
-  return "other";
-}
+export { fsErrorKind } from "./os_errors.ts";
 
-function wrap(e: unknown): FsError {
-  if (e instanceof FsError) return e;
-  return new FsError(fsErrorKind(e), e instanceof Error ? e.message : String(e));
-}
+const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = nodeFs.constants;
 
 /** Bytes read at a time by openStream() unless the constructor is told otherwise. */
 const DEFAULT_STREAM_CHUNK = 64 * 1024;
 
-/** A FileSystem rooted at `root`; symlinks whose target leaves the root are refused. */
+/** How long the identities of the server's own files are trusted before they are looked up again. */
+const OWN_FILES_RECHECK_MS = 1000;
+
+/** Options of a DenoFileSystem. */
+export interface DenoFsOptions {
+  /** Bytes per read for openStream() (config ReadChunkSize). */
+  readonly chunkSize?: number;
+  /** Absolute paths of the server's own files (config/own_files.ts), never served or written. */
+  readonly ownFiles?: readonly string[];
+}
+
+/** A FileSystem rooted at `root`; see the module comment for what it guarantees. */
 export class DenoFileSystem implements FileSystem {
   readonly #root: string;
   readonly #chunkSize: number;
+  readonly #beneath: Beneath;
+  readonly #own: OwnFiles;
+  readonly #writer: FolderWriter;
 
   /**
    * @param root the document root, already resolved with realPath
-   * @param opts `chunkSize`: bytes per read for openStream() (config ReadChunkSize)
+   * @throws Error when the platform cannot confine paths (not Linux 5.6+, no --allow-ffi)
    */
-  constructor(root: string, opts: { readonly chunkSize?: number } = {}) {
+  constructor(root: string, opts: DenoFsOptions = {}) {
     this.#root = root;
     this.#chunkSize = opts.chunkSize ?? DEFAULT_STREAM_CHUNK;
+    this.#beneath = new Beneath(root);
+    this.#own = new OwnFiles(opts.ownFiles ?? []);
+    this.#writer = new FolderWriter(this.#beneath, (path, st) => this.#own.refuse(path, st));
   }
 
-  async stat(path: string): Promise<FileInfo> {
+  stat(path: string): Promise<FileInfo> {
     try {
-      const [st, real] = await Promise.all([Deno.stat(path), Deno.realPath(path)]);
-      if (real !== this.#root && !real.startsWith(this.#root + "/")) {
-        throw new FsError("denied", "symlink leads outside the document root");
-      }
-      return {
-        isFile: st.isFile,
-        isDirectory: st.isDirectory,
-        size: st.size,
-        mtimeMs: st.mtime?.getTime() ?? 0,
-        ino: st.ino,
-        mode: st.mode,
-      };
+      return Promise.resolve(infoOf(this.#stat(path)));
     } catch (e) {
-      throw wrap(e);
+      return Promise.reject(wrap(e, path));
     }
   }
 
   open(path: string, expect?: FileVersion): OpenFile {
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch (e) {
-      throw wrap(e);
-    }
-    try {
-      const st = file.statSync();
-      if (!st.isFile) throw new FsError("denied", `${path} is not a regular file`);
-      if (
-        expect !== undefined &&
-        (st.size !== expect.size || (st.mtime?.getTime() ?? 0) !== expect.mtimeMs)
-      ) {
-        throw new FsError("changed", `${path} changed after it was planned`);
-      }
-    } catch (e) {
-      file.close();
-      throw wrap(e);
-    }
-    return new DenoOpenFile(file);
+    return new NodeOpenFile(this.#openRead(path, expect).fd);
   }
 
-  async readFile(path: string): Promise<Uint8Array> {
+  async readFile(path: string, expect?: FileVersion): Promise<Uint8Array> {
+    const { fd, size } = this.#openRead(path, expect);
     try {
-      return await Deno.readFile(path);
+      const out = new Uint8Array(size);
+      let off = 0;
+      while (off < size) {
+        const n = await readAt(fd, out.subarray(off), off);
+        if (n === 0) break; // shrank since: the caller compares the length
+        off += n;
+      }
+      return off === size ? out : out.subarray(0, off);
     } catch (e) {
-      throw wrap(e);
+      throw wrap(e, path);
+    } finally {
+      closeQuietly(fd);
     }
   }
 
   openStream(path: string): ReadableStream<Uint8Array> {
-    let file: Deno.FsFile | null = null;
+    let file: NodeOpenFile | null = null;
     const size = this.#chunkSize;
     const close = () => {
-      try {
-        file?.close();
-      } catch { /* already closed */ }
+      file?.close();
       file = null;
     };
     return new ReadableStream<Uint8Array>({
-      async pull(controller) {
+      pull: async (controller) => {
         try {
-          file ??= await Deno.open(path, { read: true });
+          file ??= new NodeOpenFile(this.#openRead(path).fd);
           const buf = new Uint8Array(size);
           const n = await file.read(buf);
           if (n === null) {
@@ -126,144 +126,167 @@ export class DenoFileSystem implements FileSystem {
           }
         } catch (e) {
           close();
-          controller.error(wrap(e));
+          controller.error(wrap(e, path));
         }
       },
       cancel: close,
     });
   }
 
-  /**
-   * Writes follow no symlinked folder: WritePaths and UploadPaths are checked on the URL path,
-   * so a symlink under a writable prefix could otherwise lead writes anywhere in the root.
-   */
-  async #noSymlinkedFolder(path: string): Promise<void> {
-    const folder = dirname(path);
-    let real: string;
+  readDir(path: string): Promise<DirEntryInfo[]> {
+    let names: string[];
     try {
-      real = await Deno.realPath(folder);
+      this.#stat(path);
+      names = this.#beneath.names(this.#rel(path));
     } catch (e) {
-      throw wrap(e);
+      return Promise.reject(wrap(e, path));
     }
-    if (real !== folder) throw new FsError("denied", `${folder} is reached through a symlink`);
-  }
-
-  async readDir(path: string): Promise<DirEntryInfo[]> {
     const out: DirEntryInfo[] = [];
-    try {
-      for await (const e of Deno.readDir(path)) {
-        if (e.name.startsWith(".")) continue;
-        const st = await Deno.stat(join(path, e.name)).catch(() => null);
-        if (st === null) continue;
-        out.push({
-          name: e.name,
-          isDir: st.isDirectory,
-          size: st.size,
-          mtimeMs: st.mtime?.getTime() ?? 0,
-        });
+    for (const name of names) {
+      if (name.startsWith(".")) continue;
+      let st: Stat;
+      try {
+        st = this.#stat(join(path, name)); // a symlink out of the root or an own file: left out
+      } catch {
+        continue;
       }
-    } catch (e) {
-      throw wrap(e);
+      if (!isRegular(st.mode) && !isFolder(st.mode)) continue;
+      out.push({ name, isDir: isFolder(st.mode), size: st.size, mtimeMs: st.mtimeMs });
     }
-    return out;
+    return Promise.resolve(out);
   }
 
-  async writeAtomic(
+  writeAtomic(
     path: string,
     body: AsyncIterable<Uint8Array>,
     beforeCommit?: () => Promise<void>,
   ): Promise<void> {
-    await this.#noSymlinkedFolder(path);
-    const tmp = join(dirname(path), uploadTempName());
-    let file: Deno.FsFile | null = null;
-    const bodyFailure: { error?: unknown } = {};
     try {
-      file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-      for await (const chunk of guarded(body, bodyFailure)) await writeAll(file, chunk);
-      await file.syncData();
-      file.close();
-      file = null;
-      if (beforeCommit !== undefined) {
-        try {
-          await beforeCommit();
-        } catch (e) {
-          bodyFailure.error = e; // not a file-system error: rethrown unchanged below
-          throw e;
-        }
+      return this.#writer.write(this.#target(path), body, beforeCommit);
+    } catch (e) {
+      return Promise.reject(wrap(e, path));
+    }
+  }
+
+  remove(path: string, beforeCommit?: () => Promise<void>): Promise<void> {
+    try {
+      return this.#writer.remove(this.#target(path), beforeCommit);
+    } catch (e) {
+      return Promise.reject(wrap(e, path));
+    }
+  }
+
+  /** statx beneath the root; the server's own files are refused. */
+  #stat(path: string): Stat {
+    const st = this.#beneath.stat(this.#rel(path));
+    this.#own.refuse(path, st);
+    return st;
+  }
+
+  /**
+   * Open a file to read it: O_NONBLOCK (a FIFO or a device answers at once instead of
+   * waiting), then prove the descriptor is the regular file resolved beneath the root.
+   */
+  #openRead(path: string, expect?: FileVersion): { fd: number; size: number } {
+    this.#rel(path);
+    let fd: number;
+    try {
+      fd = nodeFs.openSync(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    } catch (e) {
+      throw wrap(e, path);
+    }
+    try {
+      const opened = nodeFs.fstatSync(fd);
+      if (!opened.isFile()) throw new FsError("denied", `${path} is not a regular file`);
+      const found = this.#stat(path);
+      if (!sameFile(found, opened)) {
+        throw new FsError("changed", `${path} is not the file found inside the document root`);
       }
-      await Deno.rename(tmp, path);
+      if (expect !== undefined && !isVersion(found, expect)) {
+        throw new FsError("changed", `${path} changed after it was planned`);
+      }
+      return { fd, size: found.size };
     } catch (e) {
+      closeQuietly(fd);
+      throw wrap(e, path);
+    }
+  }
+
+  /** A path relative to the root ("." for the root); anything else is refused. */
+  #rel(path: string): string {
+    if (path !== this.#root && !path.startsWith(this.#root + "/")) {
+      throw new FsError("denied", `${path} is outside the document root`);
+    }
+    const rel = path.slice(this.#root.length + 1).replace(/\/+$/, "");
+    return rel === "" ? "." : rel;
+  }
+
+  /** The folder (relative to the root) and the name of a file to write. */
+  #target(path: string): { path: string; folderRel: string; name: string } {
+    this.#rel(path);
+    this.#own.refuse(path, null);
+    return { path, folderRel: this.#rel(dirname(path)), name: basename(path) };
+  }
+}
+
+/**
+ * The server's own files, recognised by path (the configured one and its real path) and by
+ * identity (device and inode, looked up again every OWN_FILES_RECHECK_MS), so neither a hard
+ * link nor a symlink inside the root reaches them.
+ */
+class OwnFiles {
+  readonly #paths: string[];
+  #ids: { dev: number; ino: number }[] = [];
+  #checkedAt = -Infinity;
+
+  constructor(paths: readonly string[]) {
+    this.#paths = paths.flatMap((p) => {
       try {
-        file?.close();
-      } catch { /* already closed */ }
-      await Deno.remove(tmp).catch(() => {});
-      // The body's own error (client gone, bad chunk) goes up unchanged so the connection can
-      // answer it; file-system errors become FsError.
-      throw "error" in bodyFailure && e === bodyFailure.error ? e : wrap(e);
-    }
+        const real = Deno.realPathSync(p);
+        return real === p ? [p] : [p, real];
+      } catch {
+        return [p];
+      }
+    });
   }
 
-  async remove(path: string): Promise<void> {
-    await this.#noSymlinkedFolder(path);
-    try {
-      await Deno.remove(path);
-    } catch (e) {
-      throw wrap(e);
-    }
-  }
-}
-
-/** An opened file, read from its current position. */
-class DenoOpenFile implements OpenFile {
-  readonly #file: Deno.FsFile;
-
-  constructor(file: Deno.FsFile) {
-    this.#file = file;
+  /** Throw FsError("denied") when `path` or the file `st` is one of the server's own. */
+  refuse(path: string, st: { dev: number; ino: number } | null): void {
+    if (this.#paths.length === 0) return;
+    const own = this.#paths.some((p) => path === p || path.startsWith(p + "/")) ||
+      (st !== null && this.#identities().some((id) => sameFile(id, st)));
+    if (own) throw new FsError("denied", `${path} is one of the server's own files`);
   }
 
-  read(p: Uint8Array): Promise<number | null> {
-    return this.#file.read(p);
-  }
-
-  readSync(p: Uint8Array): number | null {
-    return this.#file.readSync(p);
-  }
-
-  seek(offset: number): void {
-    this.#file.seekSync(offset, Deno.SeekMode.Start);
-  }
-
-  close(): void {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+  #identities(): { dev: number; ino: number }[] {
+    const now = Date.now();
+    if (now - this.#checkedAt < OWN_FILES_RECHECK_MS) return this.#ids;
+    this.#checkedAt = now;
+    this.#ids = this.#paths.flatMap((p) => {
+      try {
+        const st = Deno.statSync(p);
+        return st.ino === null ? [] : [{ dev: st.dev, ino: st.ino }];
+      } catch {
+        return [];
+      }
+    });
+    return this.#ids;
   }
 }
 
-/** Iterate `body`, remembering an error it throws (to tell it from file-system errors). */
-async function* guarded(
-  body: AsyncIterable<Uint8Array>,
-  failure: { error?: unknown },
-): AsyncGenerator<Uint8Array> {
-  const it = body[Symbol.asyncIterator]();
-  for (;;) {
-    let r: IteratorResult<Uint8Array>;
-    try {
-      r = await it.next();
-    } catch (e) {
-      failure.error = e;
-      throw e;
-    }
-    if (r.done) return;
-    yield r.value;
-  }
+function infoOf(st: Stat): FileInfo {
+  return {
+    isFile: isRegular(st.mode),
+    isDirectory: isFolder(st.mode),
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    dev: st.dev,
+    ino: st.ino,
+    mode: st.mode,
+  };
 }
 
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
+function isVersion(st: Stat, v: FileVersion): boolean {
+  return st.size === v.size && st.mtimeMs === v.mtimeMs &&
+    (v.ino === undefined || v.ino === null || v.ino === st.ino);
 }

@@ -34,9 +34,19 @@ interface Entry {
   bytes: Uint8Array | null;
 }
 
-/** Same file version: size, mtime and inode unchanged. */
+/** Same file version: the same file (device and inode), size, mtime and mode unchanged. */
 export function sameVersion(a: FileInfo, b: FileInfo): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.mode === b.mode;
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev &&
+    a.mode === b.mode;
+}
+
+function versionOf(info: FileInfo): FileVersion {
+  return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+}
+
+function isVersion(info: FileInfo, v: FileVersion): boolean {
+  return info.size === v.size && info.mtimeMs === v.mtimeMs &&
+    (v.ino === undefined || v.ino === null || v.ino === info.ino);
 }
 
 /** The caching decorator. */
@@ -75,16 +85,27 @@ export class CachedFileSystem implements FileSystem {
       this.#remember(path, info, null);
       return info;
     } catch (err) {
+      // Not found is remembered; anything else (now a symlink out of the root, one of the
+      // server's own files...) drops what was cached and is asked again next time.
       if (err instanceof FsError && err.kind === "not-found") this.#remember(path, null, err);
+      else this.invalidate(path);
       throw err;
     }
   }
 
-  async readFile(path: string): Promise<Uint8Array> {
+  /**
+   * Cached bytes, or the inner readFile() of the version just stat'ed: the bytes kept come from
+   * a file opened and checked by the inner file system (never a path followed blindly), and
+   * are dropped when a revalidating stat sees another file.
+   */
+  async readFile(path: string, expect?: FileVersion): Promise<Uint8Array> {
     const info = await this.stat(path);
+    if (expect !== undefined && !isVersion(info, expect)) {
+      throw new FsError("changed", `${path} changed after it was planned`);
+    }
     const e = this.#entries.get(path);
     if (e !== undefined && e.bytes !== null) return e.bytes;
-    const bytes = await this.#inner.readFile(path);
+    const bytes = await this.#inner.readFile(path, versionOf(info));
     const now = this.#entries.get(path);
     // Keep the bytes only if they still match the version we stat'ed (no edit in between).
     if (
@@ -121,9 +142,9 @@ export class CachedFileSystem implements FileSystem {
     }
   }
 
-  async remove(path: string): Promise<void> {
+  async remove(path: string, beforeCommit?: () => Promise<void>): Promise<void> {
     try {
-      await this.#inner.remove(path);
+      await this.#inner.remove(path, beforeCommit);
     } finally {
       this.invalidate(path);
       this.onInvalidate?.(path);

@@ -25,6 +25,7 @@ class Files implements FileSystem {
       isDirectory: false,
       size: f.bytes.length,
       mtimeMs: f.mtimeMs,
+      dev: 1,
       ino: 1,
       mode: 0o644,
     });

@@ -1,7 +1,8 @@
 /**
  * GET and HEAD (and POST to a file, answered like GET): locate the file, choose its
  * representation, then the stages in nginx order: not-modified (304/412), range
- * (206/416/multipart), digest, HEAD drops the body. Folders get index.html, a listing or 403.
+ * (206/416/multipart), digest, HEAD drops the body. Folders get index.html, a listing or 403
+ * (listing Off, and always for upload folders: their names are not for every visitor).
  * @module
  */
 
@@ -19,6 +20,7 @@ import { gzipStream } from "./compress.ts";
 import { digestFields } from "./digest.ts";
 import { type FileInfo, FsError } from "./fs_port.ts";
 import { type MultipartPlan, newBoundary, planMultipart } from "./multipart.ts";
+import { canUpload } from "./options.ts";
 import { type FileVersion, NO_BODY, type ResponsePlan, withoutBody } from "./plan.ts";
 import { contentRange, parseRange } from "./range.ts";
 import {
@@ -82,27 +84,30 @@ export async function planFile(
   if (rep.onTheFly) return gzipPlan(req, rep, fields, f.at);
   const plan = await withDigest(ctx, rangedPlan(ctx, req, rep, fields, v, f.at), rep, f.at);
   if (req.method === "HEAD") return withoutBody(plan);
-  return await inlineSmall(plan, rep, f.at, ctx.options.inlineMaxBytes ?? 0);
+  return await inlineSmall(ctx, req, { plan, rep, at: f.at });
 }
 
 /**
  * A small file, a slice of it or a multipart set of its ranges is sent from memory: no
  * open/read/close per request once the bytes are cached, and one buffer for the whole body.
- * Falls back to reading the file when it changed size under us.
+ * A file that is no longer a regular file inside the root is 403 at once; other failures fall
+ * back to reading the file, whose error the writer reports (404, or 503 when it changed).
  */
 async function inlineSmall(
-  plan: ResponsePlan,
-  rep: Representation,
-  at: Root,
-  max: number,
+  ctx: StaticContext,
+  req: StaticRequest,
+  p: { readonly plan: ResponsePlan; readonly rep: Representation; readonly at: Root },
 ): Promise<ResponsePlan> {
+  const { plan, rep, at } = p;
   const body = plan.body;
+  const max = ctx.options.inlineMaxBytes ?? 0;
   if ((body.kind !== "file" && body.kind !== "multipart") || rep.info.size > max) return plan;
   let data: Uint8Array;
   try {
-    data = await at.fs.readFile(body.path);
-  } catch {
-    return plan; // the stream path reports the error
+    data = await at.fs.readFile(body.path, versionOf(rep));
+  } catch (e) {
+    if (e instanceof FsError && e.kind === "denied") return ctx.fsError(req, e, body.path);
+    return plan; // the writer opens the file and reports the error
   }
   if (data.length !== rep.info.size) return plan;
   if (body.kind === "multipart") {
@@ -131,7 +136,7 @@ export function assembleMultipart(mp: MultipartPlan, data: Uint8Array): Uint8Arr
 
 /** The version the plan's Content-Length and validators describe. */
 function versionOf(rep: Representation): FileVersion {
-  return { size: rep.info.size, mtimeMs: rep.info.mtimeMs };
+  return { size: rep.info.size, mtimeMs: rep.info.mtimeMs, ino: rep.info.ino };
 }
 
 /** 304 keeps only the fields RFC 9110 §15.4.5 lists, and never has a body. */
@@ -261,10 +266,11 @@ async function planDirectory(
   } catch (e) {
     if (!(e instanceof FsError && e.kind === "not-found")) return ctx.fsError(req, e, index);
   }
-  if (!ctx.options.directoryListing) {
-    return ctx.error(req, 403, {
-      note: { level: "info", message: `directory index forbidden: ${d.local}` },
-    });
+  // Upload folders are never listed: what others uploaded is not for every visitor to see.
+  const uploads = canUpload(ctx.policy, t.path);
+  if (!ctx.options.directoryListing || uploads) {
+    const why = uploads ? "upload folders are never listed" : "directory index forbidden";
+    return ctx.error(req, 403, { note: { level: "info", message: `${why}: ${d.local}` } });
   }
   return await planListing(ctx, req, t, d);
 }

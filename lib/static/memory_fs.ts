@@ -54,6 +54,11 @@ export interface FileOptions {
 }
 
 const encoder = new TextEncoder();
+
+function isVersion(e: Entry, v: FileVersion): boolean {
+  return e.data !== null && v.size === e.data.length && v.mtimeMs === e.mtimeMs &&
+    (v.ino === undefined || v.ino === null || v.ino === e.ino);
+}
 const START_MS = Date.UTC(2024, 0, 1);
 
 /** A FileSystem over a Map of absolute paths. Folders are created implicitly by file(). */
@@ -118,6 +123,7 @@ export class MemoryFileSystem implements FileSystem {
       isDirectory: e.data === null,
       size: e.data?.length ?? 4096,
       mtimeMs: e.mtimeMs,
+      dev: 1,
       ino: e.ino,
       mode: e.mode,
     }));
@@ -131,7 +137,7 @@ export class MemoryFileSystem implements FileSystem {
     const e = this.#entries.get(p);
     if (e === undefined) throw new FsError("not-found", `no such file: ${p}`);
     if (e.data === null) throw new FsError("denied", `${p} is not a regular file`);
-    if (expect !== undefined && (expect.size !== e.data.length || expect.mtimeMs !== e.mtimeMs)) {
+    if (expect !== undefined && !isVersion(e, expect)) {
       throw new FsError("changed", `${p} changed after it was planned`);
     }
     const data = e.data;
@@ -153,9 +159,12 @@ export class MemoryFileSystem implements FileSystem {
     };
   }
 
-  readFile(path: string): Promise<Uint8Array> {
+  readFile(path: string, expect?: FileVersion): Promise<Uint8Array> {
     return this.#call("readFile", path, (e) => {
-      if (e.data === null) throw new FsError("is-directory", `${path} is a folder`);
+      if (e.data === null) throw new FsError("denied", `${path} is not a regular file`);
+      if (expect !== undefined && !isVersion(e, expect)) {
+        throw new FsError("changed", `${path} changed after it was planned`);
+      }
       return e.data.slice();
     });
   }
@@ -223,13 +232,16 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
-  remove(path: string): Promise<void> {
-    return this.#call("remove", path, (e, p) => {
-      if (e.data === null && [...this.#entries.keys()].some((q) => dirname(q) === p && q !== p)) {
-        throw new FsError("not-empty", `${p} is not empty`);
-      }
-      this.#entries.delete(p);
-    });
+  async remove(path: string, beforeCommit?: () => Promise<void>): Promise<void> {
+    await this.#call("remove", path, () => {});
+    if (beforeCommit !== undefined) await beforeCommit();
+    const p = posix.normalize(path).replace(/(.)\/$/, "$1");
+    const e = this.#entries.get(p);
+    if (e === undefined) throw new FsError("not-found", `no such file: ${p}`);
+    if (e.data === null && [...this.#entries.keys()].some((q) => dirname(q) === p && q !== p)) {
+      throw new FsError("not-empty", `${p} is not empty`);
+    }
+    this.#entries.delete(p);
   }
 
   async #collect(body: AsyncIterable<Uint8Array>, tmp: string, fault: Fault | null) {

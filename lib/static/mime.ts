@@ -4,6 +4,7 @@
  */
 
 import db from "mime-db";
+import { trimOws } from "../http/chars.ts";
 
 const BY_EXTENSION = new Map<string, string>();
 const EXTENSION_OF = new Map<string, string>();
@@ -52,7 +53,7 @@ export function contentTypeFor(path: string): string {
  */
 export function extensionFor(contentType: string): string | null {
   const semi = contentType.indexOf(";");
-  const base = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  const base = trimOws(semi < 0 ? contentType : contentType.slice(0, semi)).toLowerCase();
   return EXTENSION_OF.get(base) ?? null;
 }
 
@@ -64,7 +65,7 @@ export function extensionFor(contentType: string): string | null {
  * as application/octet-stream with nosniff, so an upload area cannot plant a page (stored XSS).
  */
 export function isPassiveType(servedType: string): boolean {
-  const t = servedType.split(";")[0]!.trim().toLowerCase();
+  const t = trimOws(servedType.split(";")[0]!).toLowerCase();
   if (t.endsWith("+xml") || t.endsWith("/xml")) return false;
   if (/^(image\/(?!svg)|audio\/|video\/|font\/)/.test(t)) return true;
   return PASSIVE_TYPES.has(t);
@@ -86,11 +87,10 @@ const PASSIVE_TYPES: ReadonlySet<string> = new Set([
  * @example newUploadName("image/png") // "m3x1c9k2-1f0e3d2c4b5a6978.png"
  */
 export function newUploadName(contentType: string | undefined): string {
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(8)))
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const random = crypto.getRandomValues(new Uint8Array(8)).toHex();
   const base = contentType === undefined
     ? undefined
-    : contentType.split(";")[0]!.trim().toLowerCase();
+    : trimOws(contentType.split(";")[0]!).toLowerCase();
   const ext = base === undefined ? null : extensionFor(base);
   const safe = ext !== null && isPassiveType(contentTypeFor(`x.${ext}`));
   return `${Date.now().toString(36)}-${random}${safe ? "." + ext : ""}`;

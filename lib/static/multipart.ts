@@ -142,8 +142,5 @@ export function planMultipart(
  * ```
  */
 export function newBoundary(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+  return crypto.getRandomValues(new Uint8Array(16)).toHex();
 }

@@ -15,6 +15,7 @@
 
 import type { FieldList } from "../http/headers.ts";
 import { discardBody, type ResponsePlan } from "./plan.ts";
+import { fnv1a32Utf16 } from "../util/fnv.ts";
 import { trimOldest } from "../util/map_trim.ts";
 
 /**
@@ -42,18 +43,14 @@ function keyMark(name: string): string | null {
 /**
  * Slots of the doorkeeper (as in TinyLFU): a key is memoized on its second miss, not its first,
  * so a flood of one-off targets (scanners, cache-busting query strings) neither evicts the hot
- * entries nor churns the map. Measured with a unique query string per request (one isolate,
- * wrk -c50): admitting every key kept 1.8 MB alive through each young-generation GC instead of
- * 0.6 MB (3 ms pauses; see slot_list.ts for why a map with many deletes does that) and served
- * 10% fewer requests. A slot holds a 32-bit fingerprint; a collision only admits a key early.
+ * entries nor churns the map (admitting every key cost 10% of requests in GC pauses,
+ * docs/PERFORMANCE.md). A slot holds a 32-bit fingerprint; a collision only admits a key early.
  */
 export const DOOR_SLOTS = 4096;
 
 /** FNV-1a over the UTF-16 code units of a key, never 0 (0 marks an empty slot). */
 function fingerprint(key: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h | 1;
+  return fnv1a32Utf16(key) | 1;
 }
 
 /** Fraction of the lifetime after which a used entry is planned again in the background. */

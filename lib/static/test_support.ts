@@ -63,9 +63,12 @@ export async function* chunks(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
 /** Credentials checker that accepts alice:secret and records the fields it saw. */
 export class FakeAuth implements Authenticator {
   readonly seen: Array<string | undefined> = [];
+  /** The clientIp of each check. */
+  readonly clients: Array<string | undefined> = [];
   result: AuthResult | null = null;
-  check(authorization: string | undefined): Promise<AuthResult> {
+  check(authorization: string | undefined, clientIp?: string): Promise<AuthResult> {
     this.seen.push(authorization);
+    this.clients.push(clientIp);
     if (this.result !== null) return Promise.resolve(this.result);
     if (authorization === undefined) return Promise.resolve({ kind: "missing" });
     return Promise.resolve(

@@ -14,7 +14,7 @@ Deno.test("sweepOrphanUploads() removes old upload temp files only, in nested fo
     const hidden = join(root, ".profile");
     for (const p of [old, fresh, page, hidden]) Deno.writeTextFileSync(p, "x");
     for (const p of [old, page, hidden]) Deno.utimeSync(p, OLD, OLD);
-    const removed = await sweepOrphanUploads([root], 120_000);
+    const removed = await sweepOrphanUploads({ root, folders: [root], olderThanMs: 120_000 });
     assert.deepEqual(removed, [old]);
     for (const p of [fresh, page, hidden]) assert.ok(Deno.statSync(p).isFile, p);
   } finally {
@@ -30,7 +30,8 @@ Deno.test("sweepOrphanUploads() follows no symlinked folder and survives missing
     Deno.writeTextFileSync(there, "x");
     Deno.utimeSync(there, OLD, OLD);
     Deno.symlinkSync(outside, join(root, "link"));
-    assert.deepEqual(await sweepOrphanUploads([root, join(root, "missing")], 1000), []);
+    const folders = [root, join(root, "missing"), join(root, "link")];
+    assert.deepEqual(await sweepOrphanUploads({ root, folders, olderThanMs: 1000 }), []);
     assert.ok(Deno.statSync(there).isFile);
   } finally {
     Deno.removeSync(root, { recursive: true });

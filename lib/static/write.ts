@@ -10,7 +10,9 @@
  *   what the folder supports); a target ending in "/" that is not a folder is 409.
  * - DELETE removes files only: a folder is 405 with Allow, a missing file 404.
  * - Preconditions (If-Match, If-None-Match: *, If-Unmodified-Since) are evaluated against the
- *   current file, or "does not exist", and fail with 412 before the body is read.
+ *   current file, or "does not exist", and fail with 412 before the body is read; they are
+ *   checked again at commit, atomically with the rename or removal (a folder lock), so of two
+ *   writers with the same validator exactly one wins.
  * - POST to a file answers like GET (Apache); to a folder under UploadPaths it stores the body
  *   as a new file named by newUploadName (201 + Location); to another folder URL ending in "/"
  *   with an index.html it answers like GET of that page; to any other folder it is 405.
@@ -85,13 +87,7 @@ export async function planPut(
   }
   const failed = precondition(ctx, req, found);
   if (failed !== null) return failed;
-  const stored = await store(ctx, req, local, async () => {
-    // Checked again after the body has arrived, just before the rename: another writer may
-    // have changed the file while this body was being received (lost update).
-    const now = await find(ctx, req, local, true);
-    const late = isPlan(now) ? now : precondition(ctx, req, now);
-    if (late !== null) throw new PreconditionChanged(late);
-  });
+  const stored = await store(ctx, req, local, recheck(ctx, req, local));
   if (isPlan(stored)) return stored;
   return found === "missing" ? created(encodePath(t.path), stored) : updated(stored);
 }
@@ -113,8 +109,9 @@ export async function planDelete(
   const failed = precondition(ctx, req, found);
   if (failed !== null) return failed;
   try {
-    await ctx.site.fs.remove(local);
+    await ctx.site.fs.remove(local, recheck(ctx, req, local));
   } catch (e) {
+    if (e instanceof PreconditionChanged) return e.plan;
     return ctx.fsError(req, e, local);
   }
   return { status: 204, fields: [], body: NO_BODY };
@@ -172,6 +169,20 @@ async function postToFolder(
   }
   const urlPath = (t.path === "/" ? "" : t.path) + "/index.html";
   return await planFile(ctx, req, { urlPath, local: index, info: found, at: ctx.site });
+}
+
+/**
+ * The preconditions checked again at commit time, under the folder lock the file system holds
+ * for the rename or removal: another writer (another worker, another instance) may have changed
+ * the file while this body was being received. With the lock, of two writers holding the same
+ * validator exactly one commits and the other gets 412 (lost update, RFC 9110 §13.1).
+ */
+function recheck(ctx: StaticContext, req: StaticRequest, local: string): () => Promise<void> {
+  return async () => {
+    const now = await find(ctx, req, local, true);
+    const late = isPlan(now) ? now : precondition(ctx, req, now);
+    if (late !== null) throw new PreconditionChanged(late);
+  };
 }
 
 function precondition(

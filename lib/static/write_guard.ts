@@ -5,7 +5,9 @@
  * 1. PUT/DELETE: WriteAccess Off -> 403; path outside WritePaths -> 403 (no point in asking
  *    for credentials that could not help).
  * 2. Credentials (RFC 7617) when a PasswordFile is configured: none or wrong -> 401 with the
- *    challenge; PasswordFile unusable -> 500. Uploads without a PasswordFile are anonymous.
+ *    challenge; PasswordFile unusable -> 500; a client over AuthAttemptsPerSecond -> 429 and
+ *    a worker over MaxPasswordChecks -> 503, both with Retry-After and no hashing
+ *    (auth/password_gate.ts). Uploads without a PasswordFile are anonymous.
  * 3. The body: `Content-Range` on a PUT -> 400 (RFC 9110 §14.5: partial PUT is not supported),
  *    a Content-Encoding other than identity -> 415 with `Accept-Encoding: identity`
  *    (§15.5.16), no Content-Length and no chunked framing -> 411 (§15.5.12).
@@ -16,6 +18,7 @@
  */
 
 import { BASIC_CHALLENGE } from "../auth/basic_auth.ts";
+import { trimOws } from "../http/chars.ts";
 import type { StaticContext, StaticRequest } from "./context.ts";
 import { canWrite } from "./options.ts";
 import type { ResponsePlan } from "./plan.ts";
@@ -49,11 +52,20 @@ export async function guardWrite(
     }
   }
   if (ctx.auth === null) return null;
-  const r = await ctx.auth.check(req.headers.get("authorization"));
+  const r = await ctx.auth.check(req.headers.get("authorization"), req.clientIp);
   if (r.kind === "ok") return null;
   if (r.kind === "unavailable") {
     return ctx.error(req, 500, {
       note: { level: "crit", message: `credentials cannot be checked: ${r.reason}` },
+    });
+  }
+  if (r.kind === "throttled" || r.kind === "busy") {
+    return ctx.error(req, r.kind === "throttled" ? 429 : 503, {
+      message: "Too many sign-in attempts: try again in a moment",
+      fields: [["Retry-After", String(r.retryAfterS)]],
+      ...(r.log
+        ? { note: { level: "warn", message: `${req.method} ${path} not checked: ${r.reason}` } }
+        : {}),
     });
   }
   const why = r.kind === "missing" ? "no credentials" : r.reason;
@@ -77,7 +89,7 @@ export function checkBody(ctx: StaticContext, req: StaticRequest): ResponsePlan 
     return ctx.error(req, 400, { message: "Partial PUT with Content-Range is not supported" });
   }
   const coding = h.combined("content-encoding");
-  if (coding !== undefined && coding.trim().toLowerCase() !== "identity") {
+  if (coding !== undefined && trimOws(coding).toLowerCase() !== "identity") {
     return ctx.error(req, 415, {
       message: "Send the body without a content coding",
       fields: [["Accept-Encoding", "identity"]],

@@ -214,6 +214,23 @@ Deno.test("guardWrite() answers 401 with the Basic challenge, logged, before rea
   assert.equal(fs.text(`${ROOT}/old.txt`), "old contents");
 });
 
+Deno.test("guardWrite() answers 429 or 503 with Retry-After when password checks are limited, and touches nothing", async () => {
+  for (const [kind, status] of [["throttled", 429], ["busy", 503]] as const) {
+    const { fs, responder, auth } = writable();
+    auth.result = { kind, retryAfterS: 2, reason: "limited", log: true };
+    const from = { ...request("PUT", "/old.txt", ALICE, "x"), clientIp: "192.0.2.7" };
+    const plan = await responder.respond(from);
+    assert.equal(auth.clients[0], "192.0.2.7", "the client's allowance is asked for");
+    assert.equal(plan.status, status);
+    assert.deepEqual(plan.fields.filter(([n]) => n === "Retry-After"), [["Retry-After", "2"]]);
+    assert.equal(plan.note?.level, "warn");
+    assert.equal(fs.text(`${ROOT}/old.txt`), "old contents");
+    auth.result = { kind, retryAfterS: 1, reason: "limited", log: false };
+    const quiet = await responder.respond(request("PUT", "/old.txt", ALICE, "x"));
+    assert.equal(quiet.note, undefined, "only the first of a run is logged");
+  }
+});
+
 Deno.test("guardWrite() answers 500 when credentials cannot be checked, and 403 without a PasswordFile", async () => {
   const s = writable();
   s.auth.result = { kind: "unavailable", reason: "PasswordFile missing" };

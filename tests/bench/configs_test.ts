@@ -30,7 +30,7 @@ Deno.test("editConf() fails naming a key that is missing or given twice", () => 
   assert.match(twice.message, /"Listen" occurs 2 times/);
 });
 
-Deno.test("oursConf() changes only address, folders and logs of the bundled http.conf", () => {
+Deno.test("oursConf() changes only address, folders, logs and the per-client limit of the bundled http.conf", () => {
   const conf = oursConf(SHIPPED, {
     docRoot: "/t/www",
     logDir: "/t/logs",
@@ -47,6 +47,7 @@ Deno.test("oursConf() changes only address, folders and logs of the bundled http
     "ErrorLog",
     "ErrorPages",
     "Listen",
+    "MaxConnectionsPerClient",
   ]);
   assert.equal(after.get("Listen"), "127.0.0.1:0");
   assert.equal(after.get("AccessLog"), "/t/logs/access.log");

@@ -9,6 +9,7 @@ import {
   sumCpuTicks,
   treeCpuTicks,
 } from "./proc.ts";
+import { eventually } from "../helpers/server.ts";
 
 Deno.test("parseVmRss() reads the VmRSS line in KiB", () => {
   assert.equal(
@@ -68,12 +69,18 @@ Deno.test("treeCpuTicks() counts the CPU time of a busy descendant", async () =>
     args: ["-c", "sh -c 'while :; do :; done' & wait"],
   }).spawn();
   try {
-    await new Promise((r) => setTimeout(r, 200));
     const before = await treeCpuTicks(root.pid);
-    await new Promise((r) => setTimeout(r, 500));
-    const after = await treeCpuTicks(root.pid);
-    // 500 ms of spinning is ~50 ticks at USER_HZ 100; leave room for a loaded machine.
-    assert.ok(after - before >= 10, `grew by ${after - before} ticks`);
+    // 10 ticks (100 ms of CPU at USER_HZ 100) come within a fraction of a second when the child
+    // gets a core, later on a loaded machine: poll, with a generous bound. The idle sh alone
+    // would never get there.
+    let grew = 0;
+    await eventually(
+      async () => (grew = await treeCpuTicks(root.pid) - before) >= 10,
+      30_000,
+      "the spinning child's CPU time",
+    ).catch((e) => {
+      throw new Error(`${e.message}: grew by ${grew} ticks`);
+    });
   } finally {
     await new Deno.Command("pkill", { args: ["-KILL", "-P", String(root.pid)] }).output();
     try {

@@ -124,3 +124,45 @@ export class SilentServer {
     await this.#loop;
   }
 }
+
+/** The last line of a text-protocol answer. */
+const FINAL_LINE =
+  /(^|\n)(END|STORED|NOT_STORED|EXISTS|NOT_FOUND|DELETED|TOUCHED|OK|\d+|(BUSY|ERROR|CLIENT_ERROR|SERVER_ERROR)[^\r]*)\r\n$/;
+
+/**
+ * Send one text-protocol command (`stats`, `lru_crawler metadump all`, `get key`) to the
+ * memcached on `port` and return its answer, read up to its final `END` line.
+ */
+export async function memcachedCommand(port: number, command: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let text = "";
+  // A bounded wait: an answer that never ends would otherwise hang the test.
+  const timer = setTimeout(() => conn.close(), 10_000);
+  try {
+    await conn.write(new TextEncoder().encode(command + "\r\n"));
+    const buf = new Uint8Array(65536);
+    const decoder = new TextDecoder();
+    while (!FINAL_LINE.test(text)) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    return text;
+  } catch (e) {
+    throw new Error(`memcached ${JSON.stringify(command)} did not answer: ${e}; got ${text}`);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+/** memcached's `stats` as numbers by name (curr_items, evictions...). */
+export async function memcachedStats(port: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await memcachedCommand(port, "stats")).matchAll(/^STAT (\S+) (\d+)\r$/gm)) {
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}

@@ -34,8 +34,12 @@ export interface ServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The program to run instead of main.ts (a fixture wrapping it). */
   readonly entry?: string;
-  /** Run the server in this network namespace (a process id whose namespace to enter). */
-  readonly netnsOf?: number;
+  /**
+   * Called with the document root once the site is copied, before the server starts; returns
+   * a command that runs the server given as its trailing arguments (and execs it, so signals
+   * reach it), e.g. `unshare -m` mounting a read-only folder into the root.
+   */
+  readonly wrap?: (root: string) => readonly string[];
 }
 
 /** A running server. */
@@ -99,6 +103,7 @@ export const RUN_FLAGS = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 /** Start the server and wait (up to 20 s) for its listening line. */
@@ -136,11 +141,9 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   const quoted = run.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
   const [cmd, ...args] = o.terminal
     ? ["script", "-qec", `exec ${quoted}`, "/dev/null"]
-    : o.maxOpenFiles !== undefined
-    ? ["sh", "-c", `ulimit -n ${o.maxOpenFiles} && exec "$@"`, "sh", ...run]
-    : o.netnsOf !== undefined
-    ? ["nsenter", `--net=/proc/${o.netnsOf}/ns/net`, "--", ...run]
-    : run;
+    : o.maxOpenFiles === undefined
+    ? [...(o.wrap?.(root) ?? []), ...run]
+    : ["sh", "-c", `ulimit -n ${o.maxOpenFiles} && exec "$@"`, "sh", ...run];
   const proc = new Deno.Command(cmd!, {
     args,
     stdout: "piped",
