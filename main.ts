@@ -20,6 +20,7 @@ import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/de
 import { type Loaded, runServer, type SessionKey } from "./lib/server/lifecycle.ts";
 import { waitForReload } from "./lib/server/reload_status.ts";
 import type { SystemdEnv } from "./lib/server/sd_notify.ts";
+import { checkConfig } from "./lib/server/preflight.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
@@ -180,10 +181,14 @@ export async function main(
   if (args.help) return out(HELP_TEXT), 0;
   if (args.version) return out(`${SERVER_NAME} ${SERVER_VERSION}`), 0;
   if (args.hashPassword !== undefined) {
-    // --hash-password USER: password on stdin (no echo needed), PasswordFile line on stdout.
+    // --hash-password USER: the password typed twice with echo off on a terminal, else read
+    // from standard input; the PasswordFile line on stdout.
     const { passwordFromInput, passwordLine } = await import("./lib/auth/password_file.ts");
+    const { passwordFromTerminal } = await import("./lib/auth/password_prompt.ts");
     try {
-      const input = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+      const input = Deno.stdin.isTerminal()
+        ? await passwordFromTerminal(args.hashPassword)
+        : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
       out(await passwordLine(args.hashPassword, passwordFromInput(input)));
       return 0;
     } catch (e) {
@@ -207,8 +212,7 @@ export async function main(
   }
   for (const m of loaded.warnings) err(`${SERVER_NAME}: [warn] ${m}`);
   if (args.checkConfig) {
-    out(`${SERVER_NAME}: the configuration file ${loaded.config.file} syntax is ok`);
-    return 0;
+    return await checkConfig(loaded.config, loaded.text, { out, err }, SERVER_NAME);
   }
   const systemd = systemdEnv();
   try {

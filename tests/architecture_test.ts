@@ -89,6 +89,7 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/lifecycle.ts", // error page templates, read once per generation
     "server/reload_status.ts", // the reload outcome for systemd's ExecReload
     "server/sd_notify.ts", // the datagram socket to systemd
+    "server/preflight.ts", // --check-config: stats, lists and reads what start-up will use
   ]);
   const io =
     /\bDeno\.(open|readFile|readTextFile|writeFile|writeTextFile|stat|lstat|realPath|readDir|remove|rename|mkdir|listen|connect|Command)(Sync)?\b/;
@@ -173,5 +174,25 @@ Deno.test("the pipeline and its stages know nothing of HTTP/1.1 framing or socke
     for (const i of s.imports) assert.ok(!wire.includes(i), `${s.path} imports ${i}`);
     const code = withoutComments(s.text);
     assert.ok(!/Transfer-Encoding|"Connection"/.test(code), `${s.path} writes framing fields`);
+  }
+});
+
+Deno.test("the PROXY protocol parser and the client-address rules are pure: no Deno, no async", () => {
+  for (
+    const path of ["server/proxy_protocol.ts", "server/client_address.ts", "server/ip_allow.ts"]
+  ) {
+    const s = SRC.find((s) => s.path === path);
+    assert.ok(s, `${path} exists`);
+    const code = withoutComments(s.text);
+    assert.ok(!/\bDeno\./.test(code), `${path} uses Deno`);
+    assert.ok(!/\basync\b|\bawait\b/.test(code), `${path} is async`);
+  }
+});
+
+Deno.test("lib/ never imports the command-line tools (tools/) or the tests", () => {
+  for (const s of SRC) {
+    for (const i of s.imports) {
+      assert.ok(!i.startsWith("../tools/") && !i.startsWith("../tests/"), `${s.path} imports ${i}`);
+    }
   }
 });

@@ -415,24 +415,45 @@ Deno.test("a revalidating client gets 304 until the file changes, then the new b
   }, { workers: 1 });
 });
 
-Deno.test("every response to a request without a valid cookie carries a new session", async () => {
+Deno.test("every page to a request without a valid cookie carries a new session", async () => {
   await withServer(async (s) => {
     // Even on one connection: behind a reverse proxy, one connection carries many users.
-    const req = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+    const req = "GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n";
     const cookies = (r: string) => [...r.matchAll(/^Set-Cookie: (sid=[^;]+);/gm)].map((m) => m[1]);
     const one = cookies(
       await rawExchange(
         s.port,
-        req + req + "GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        req + req + "GET /index.html HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
       ),
     );
     assertEquals(one.length, 3);
     assertEquals(new Set(one).size, 3);
     const returning = await rawExchange(
       s.port,
-      `GET /hello.txt HTTP/1.1\r\nHost: a\r\nCookie: ${one[0]}\r\nConnection: close\r\n\r\n`,
+      `GET /index.html HTTP/1.1\r\nHost: a\r\nCookie: ${one[0]}\r\nConnection: close\r\n\r\n`,
     );
     assertEquals(cookies(returning).length, 0);
+  });
+});
+
+Deno.test("by default (SessionCookieScope = html) images, styles, text and error pages set no cookie", async () => {
+  await withServer(async (s) => {
+    const paths = ["/images/logo.png", "/style.css", "/hello.txt", "/missing.html", "/images/"];
+    for (const path of paths) {
+      const r = await rawExchange(
+        s.port,
+        `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(r, /^HTTP\/1\.1 (200|403|404) /, path);
+      assert.doesNotMatch(r.slice(0, r.indexOf("\r\n\r\n")), /^Set-Cookie:/im, path);
+    }
+    for (const path of ["/", "/docs/"]) {
+      const r = await rawExchange(
+        s.port,
+        `HEAD ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(r, /^Set-Cookie: sid=/m, path);
+    }
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
- * systemd-analyze to verify the unit file; unshare, ip and sysctl for private namespaces;
- * debootstrap and systemd-nspawn for the real-systemd test). On a fresh Debian machine, as root,
- * missing ones are installed with apt-get; otherwise the suite stops here with the command to
- * run.
+ * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
+ * use with it; chattr for files even root cannot write; unshare, ip and sysctl for private
+ * namespaces; debootstrap and systemd-nspawn for the real-systemd test). On a fresh Debian
+ * machine, as root, missing ones are installed with apt-get; otherwise the suite stops here
+ * with the command to run.
  */
 
 const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
@@ -22,6 +23,10 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "debootstrap", pkg: "debootstrap" }, // a Debian tree with a real systemd
   { cmd: "systemd-nspawn", pkg: "systemd-container" }, // booted as a container
   { cmd: "update-ca-certificates", pkg: "ca-certificates" }, // npm fetches inside it
+  { cmd: "haproxy", pkg: "haproxy" }, // two instances behind a load balancer, PROXY protocol
+  { cmd: "logrotate", pkg: "logrotate" }, // the shipped deploy/logrotate/httpserver, for real
+  { cmd: "goaccess", pkg: "goaccess" }, // reads our access log as COMBINED
+  { cmd: "chattr", pkg: "e2fsprogs" }, // files even root cannot write (--check-config tests)
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

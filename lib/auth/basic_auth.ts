@@ -3,7 +3,8 @@
  * as UTF-8 (the challenge says `charset="UTF-8"`, §2.1). A PBKDF2 check costs ~0.1-0.2 s of
  * CPU, so successful checks are remembered in a bounded in-memory cache keyed by an HMAC of
  * (user, password) under a per-process random key: a hit costs one HMAC, and the cache holds
- * no password or fast unsalted hash of one. Checks that would hash go through a PasswordGate
+ * no password or fast unsalted hash of one. Concurrent checks of the same credentials share one
+ * hash (parallel uploads). Checks that would hash go through a PasswordGate
  * (password_gate.ts): failed credentials are remembered for a while, each client may start a
  * few per second, and a worker hashes one at a time.
  *
@@ -122,6 +123,8 @@ export class BasicAuthenticator implements Authenticator {
   readonly #cache = new Map<string, string>(); // HMAC(user, password) -> user
   readonly #dummy: PasswordHash;
   readonly #gate: PasswordGate | null;
+  /** Checks under way, by credentials key. */
+  readonly #running = new Map<string, Promise<AuthResult>>();
   #key: Promise<CryptoKey> | null = null;
 
   /**
@@ -158,6 +161,20 @@ export class BasicAuthenticator implements Authenticator {
       this.#remember(key, c.user); // most recently used
       return { kind: "ok", user: c.user };
     }
+    // The same credentials already being checked (a client's parallel uploads): share that
+    // check rather than hash again or spend the client's allowance of checks on it.
+    const running = this.#running.get(key);
+    if (running !== undefined) return await running;
+    const result = this.#checkOnce(c, key, clientIp);
+    this.#running.set(key, result);
+    try {
+      return await result;
+    } finally {
+      this.#running.delete(key);
+    }
+  }
+
+  async #checkOnce(c: Credentials, key: string, clientIp: string): Promise<AuthResult> {
     const who = `user ${JSON.stringify(c.user.slice(0, 64))}`;
     const gate = this.#gate;
     // Known and unknown users take the same path from here: timing does not tell them apart.

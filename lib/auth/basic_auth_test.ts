@@ -139,3 +139,32 @@ Deno.test("unavailableAuthenticator() reports every check as unavailable", async
     reason: "gone",
   });
 });
+
+Deno.test("BasicAuthenticator: parallel requests with the same credentials share one check and no allowance", async () => {
+  const h = await hashPassword("secret", { iterations: PBKDF2_MIN_ITERATIONS });
+  let checks = 0;
+  const verify = async (pw: string, hash: PasswordHash) => {
+    checks++;
+    const { verifyPassword } = await import("./password_file.ts");
+    return verifyPassword(pw, hash);
+  };
+  const gate = new PasswordGate({
+    attemptsPerSecond: 1,
+    failureMemoryMs: 60_000,
+    maxChecks: 1,
+    now: () => 0,
+  });
+  const auth = new BasicAuthenticator(new Map([["alice", h]]), { verify, gate });
+  // A client's twelve parallel uploads: one hash, every one accepted (no 429, no 503).
+  const all = await Promise.all(
+    Array.from({ length: 12 }, () => auth.check(basic("alice:secret"), "10.0.0.1")),
+  );
+  assert.deepEqual(new Set(all.map((r) => r.kind)), new Set(["ok"]));
+  assert.equal(checks, 1);
+  // Twelve parallel wrong guesses with the same credentials: one hash too.
+  const wrong = await Promise.all(
+    Array.from({ length: 12 }, () => auth.check(basic("alice:guess"), "10.0.0.9")),
+  );
+  assert.deepEqual(new Set(wrong.map((r) => r.kind)), new Set(["invalid"]));
+  assert.equal(checks, 2);
+});

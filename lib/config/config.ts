@@ -274,6 +274,10 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     maxPasswordChecks: D.DEFAULT_MAX_PASSWORD_CHECKS,
     counterTtlS: D.DEFAULT_COUNTER_TTL_S,
     maxCounterNames: D.DEFAULT_MAX_COUNTER_NAMES,
+    sessionCookieScope: D.DEFAULT_SESSION_COOKIE_SCOPE,
+    proxyProtocol: D.DEFAULT_PROXY_PROTOCOL,
+    trustedProxies: [...D.DEFAULT_TRUSTED_PROXIES],
+    forwardedHeader: D.DEFAULT_FORWARDED_HEADER,
   };
 }
 

@@ -94,6 +94,10 @@ Deno.test("defaultConfig() holds every documented default", () => {
     maxPasswordChecks: 32,
     counterTtlS: 86_400,
     maxCounterNames: 500,
+    sessionCookieScope: "html",
+    proxyProtocol: false,
+    trustedProxies: [],
+    forwardedHeader: "x-forwarded-for",
   });
 });
 
@@ -205,6 +209,15 @@ const GOOD: [string, string, keyof Config, unknown][] = [
   ["MaxPasswordChecks", "4", "maxPasswordChecks", 4],
   ["CounterTTL", "1h", "counterTtlS", 3600],
   ["MaxCounterNames", "20", "maxCounterNames", 20],
+  ["SessionCookieScope", "HTML", "sessionCookieScope", "html"],
+  ["SessionCookieScope", "all", "sessionCookieScope", "all"],
+  ["SessionCookieScope", "/app/, /account", "sessionCookieScope", ["/app/", "/account"]],
+  ["ProxyProtocol", "On", "proxyProtocol", true],
+  ["TrustedProxies", "10.0.0.0/8 ::1", "trustedProxies", ["10.0.0.0/8", "::1"]],
+  ["TrustedProxies", "", "trustedProxies", []],
+  ["ForwardedHeader", "Forwarded", "forwardedHeader", "forwarded"],
+  ["ForwardedHeader", "X-Forwarded-For", "forwardedHeader", "x-forwarded-for"],
+  ["ForwardedHeader", "off", "forwardedHeader", "off"],
 ];
 
 Deno.test("parseConfig() reads every key's value", () => {
@@ -306,6 +319,12 @@ const BAD: [string, string][] = [
   ["CounterTTL", "31d"],
   ["CounterTTL", "1500ms"],
   ["MaxCounterNames", "0"],
+  ["SessionCookieScope", "images"],
+  ["SessionCookieScope", "/app/ ../x"],
+  ["ProxyProtocol", "v2"],
+  ["TrustedProxies", "haproxy.local"],
+  ["TrustedProxies", "10.0.0.0/40"],
+  ["ForwardedHeader", "X-Real-IP"],
 ];
 
 Deno.test("parseConfig() names key and line for every kind of bad value", () => {

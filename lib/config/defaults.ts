@@ -185,6 +185,26 @@ export const DEFAULT_MAX_PASSWORD_CHECKS = 32;
 export const DEFAULT_COUNTER_TTL_S = 24 * 60 * 60;
 /** `MaxCounterNames`: resources a worker counts by name per second; the rest as "(other)". */
 export const DEFAULT_MAX_COUNTER_NAMES = 500;
+// Behind a load balancer, and who gets a session cookie (README "Running several instances").
+/**
+ * `SessionCookieScope`: which responses may carry a new session cookie. `html`: HTML documents
+ * only (2xx text/html or application/xhtml+xml), so images, scripts, stylesheets, downloads and
+ * error pages stay cookie-free: shared caches can store them, a cookieless client (crawler,
+ * load tool) gets one cookie per page rather than one per asset, and nothing that is not a page
+ * a person reads sets a cookie.
+ */
+export const DEFAULT_SESSION_COOKIE_SCOPE = "html";
+/** `ProxyProtocol`: every connection must start with a PROXY protocol v1 or v2 header. */
+export const DEFAULT_PROXY_PROTOCOL = false;
+/** `TrustedProxies`: addresses/CIDRs whose forwarding headers (and PROXY headers) are believed. */
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = [];
+/** `ForwardedHeader`: the header a trusted proxy names the client in. */
+export const DEFAULT_FORWARDED_HEADER = "x-forwarded-for";
+/**
+ * Longest PROXY protocol v2 header accepted (16 bytes + addresses + TLVs). v1 is at most 107
+ * bytes by its spec; haproxy sends v2 TLVs of a few hundred bytes at most.
+ */
+export const PROXY_V2_MAX_BYTES = 4096;
 
 /** Valid port numbers in `Listen` and `--port`. */
 export const PORT_RANGE: Range = { min: 0, max: 65535 };

@@ -181,6 +181,22 @@ const heartbeat: FieldParser<number> = (v) => {
 };
 const PATH_LIST = `URL paths starting with "/", separated by spaces or commas`;
 
+const cookieScope: FieldParser<"html" | "all" | readonly string[]> = (v) => {
+  const t = v.toLowerCase();
+  if (t === "html" || t === "all") return ok(t);
+  const items = splitList(v);
+  return items.length > 0 && items.every(isUrlPath)
+    ? ok(items)
+    : bad(`html, all, or URL path prefixes starting with "/"`);
+};
+
+const forwardedHeader: FieldParser<"x-forwarded-for" | "forwarded" | "off"> = (v) => {
+  const t = v.toLowerCase();
+  return t === "x-forwarded-for" || t === "forwarded" || t === "off"
+    ? ok(t)
+    : bad("X-Forwarded-For, Forwarded or Off");
+};
+
 /** Every top-level `http.conf` key, by its case-sensitive name. */
 export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   Listen: field("listen", (v) => parseAddress(v, { ports: PORT_RANGE, anyHost: "0.0.0.0" })),
@@ -243,6 +259,14 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   MaxPasswordChecks: field("maxPasswordChecks", int(RANGES.MaxPasswordChecks)),
   CounterTTL: field("counterTtlS", seconds(RANGES.CounterTTL)),
   MaxCounterNames: field("maxCounterNames", int(RANGES.MaxCounterNames)),
+  // Who gets a session cookie, and the client address behind a load balancer.
+  SessionCookieScope: field("sessionCookieScope", cookieScope),
+  ProxyProtocol: field("proxyProtocol", bool),
+  TrustedProxies: field(
+    "trustedProxies",
+    listOf(isIpOrCidr, "IP addresses or CIDR blocks, separated by spaces or commas"),
+  ),
+  ForwardedHeader: field("forwardedHeader", forwardedHeader),
 };
 
 /**

@@ -143,4 +143,15 @@ export interface Config {
   readonly counterTtlS: number;
   /** [MaxCounterNames] resources a worker counts by name per second. */
   readonly maxCounterNames: number;
+  /**
+   * [SessionCookieScope] which responses may carry a new session cookie: "html" (2xx HTML
+   * documents), "all", or URL path prefixes. Returning clients are recognised everywhere.
+   */
+  readonly sessionCookieScope: "html" | "all" | readonly string[];
+  /** [ProxyProtocol] connections must start with a PROXY protocol v1/v2 header. */
+  readonly proxyProtocol: boolean;
+  /** [TrustedProxies] IPs or CIDR blocks whose X-Forwarded-For/Forwarded/PROXY are believed. */
+  readonly trustedProxies: readonly string[];
+  /** [ForwardedHeader] where trusted proxies name the client ("off": nowhere). */
+  readonly forwardedHeader: "x-forwarded-for" | "forwarded" | "off";
 }

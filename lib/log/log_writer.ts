@@ -7,6 +7,7 @@
  */
 
 import { configure, dispose, getLogger, type Logger, type LogRecord } from "@logtape/logtape";
+import { dirname } from "node:path";
 import type { LogLevel } from "../config/config.ts";
 import { concatBytes } from "../util/bytes.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "./error_log.ts";
@@ -27,8 +28,12 @@ function toStderr(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
 }
 
-/** Error-log records at or above this level are also copied to stderr (for journald). */
-export const STDERR_LEVEL: LogLevel = "crit";
+/**
+ * Error-log records at or above this level are also copied to stderr: under systemd, what
+ * `systemctl status` and the journal show ("memcached unreachable", "random session key"). A
+ * worker's copies are bounded per batch (stderr_copy.ts).
+ */
+export const STDERR_LEVEL: LogLevel = "warn";
 
 const TAPE_METHOD = {
   debug: "debug",
@@ -66,6 +71,42 @@ async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<
   } catch (e) {
     throw new LogOpenError(key, path, e);
   }
+}
+
+/**
+ * Why a log file could not be opened for appending, or null when it could: found out without
+ * creating, truncating or writing it (`--check-config`). An existing file is opened for
+ * appending and closed at once; a missing one needs a folder where a file can be created, which
+ * is tried with a temporary file removed at once. A FIFO is not opened (that would wait for a
+ * reader).
+ */
+export async function checkLogTarget(path: string): Promise<string | null> {
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return reason(e);
+  }
+  try {
+    if (info !== null) {
+      if (info.isDirectory) return "it is a folder";
+      if (info.isFifo) return null;
+      (await Deno.open(path, { write: true, append: true })).close();
+      return null;
+    }
+    const folder = dirname(path);
+    const probe = await Deno.makeTempFile({ dir: folder, prefix: ".httpserver-check-" });
+    await Deno.remove(probe);
+    return null;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound && info === null
+      ? `the folder "${dirname(path)}" does not exist`
+      : reason(e);
+  }
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** The part of Deno.FsFile an appender uses (tests pass a failing one). */

@@ -78,27 +78,55 @@ function classBar(c: CountersView): string {
 }
 
 function resources(c: CountersView, scope: string): string {
-  const rows = c.resources.map((r) =>
+  const row = (r: CountersView["resources"][number]) =>
     `<tr><td class="r">${escapeHtml(r.name)}</td><td class="n">${num(r.count)}</td><td>${
       escapeHtml(r.lastClient || "-")
-    }</td><td>${escapeHtml(time(r.lastMs))}</td></tr>`
-  ).join("");
+    }</td><td>${escapeHtml(time(r.lastMs))}</td></tr>`;
   const empty = `<tr><td colspan="4">No requests counted yet.</td></tr>`;
+  const head =
+    `<tr><th>Resource</th><th class="n">Requests</th><th>Last client</th><th>Last request</th></tr>`;
+  const other = c.other === undefined || c.other.length === 0
+    ? ""
+    : `<h2>Other responses (${
+      escapeHtml(scope)
+    })</h2><p>Errors and unparsable requests are counted by status, not by the path asked for.` +
+      `</p><table>${head.replace("Resource", "Counted as")}${c.other.map(row).join("")}</table>`;
   return `<section><h2>Top resources (${escapeHtml(scope)})</h2>${classBar(c)}<table>` +
-    `<tr><th>Resource</th><th class="n">Requests</th><th>Last client</th><th>Last request</th></tr>` +
-    `${rows || empty}</table></section>`;
+    `${head}${c.resources.map(row).join("") || empty}</table>${other}</section>`;
 }
 
-function summary(i: InstanceView): string {
+/** The session store at a glance: whether sessions are shared with other instances. */
+function storeCard(i: InstanceView): string {
+  const st = i.store;
+  if (!i.sessions.enabled) return card("Sessions", "off", "Sessions = Off");
+  if (st.kind === "memory") {
+    return card("Sessions", "this instance", "in process memory: no Memcached to share them");
+  }
+  if (st.state === "up") return card("Sessions", "shared", `memcached ${st.servers}`);
+  if (st.state === "down") {
+    return card("Sessions", "this instance", `memcached ${st.servers} unreachable`);
+  }
+  return card("Sessions", "connecting", `memcached ${st.servers}`);
+}
+
+function summary(i: InstanceView, cluster: CountersView | null): string {
   const ready = i.workers.filter((w) => w.state === "ready").length;
+  const rate = `${i.requestsPerSec.toFixed(1)} req/s now`;
+  const sentRate = `${formatSize(i.bytesPerSec)}/s now`;
+  const requests = cluster === null
+    ? card("Requests", num(i.requests), rate)
+    : card("Requests", num(cluster.requests), `all instances · ${num(i.requests)} here · ${rate}`);
+  const sent = cluster === null
+    ? card("Sent", formatSize(i.bytes), sentRate)
+    : card("Sent", formatSize(cluster.bytes), `all instances · ${formatSize(i.bytes)} here`);
   return `<div class="cards">${
     [
       card("Uptime", formatDuration(i.nowMs - i.startedMs), `since ${time(i.startedMs)}`),
-      card("Requests", num(i.requests), `${i.requestsPerSec.toFixed(1)} req/s now`),
-      card("Sent", formatSize(i.bytes), `${formatSize(i.bytesPerSec)}/s now`),
-      card("Connections", num(i.connections), "open now"),
+      requests,
+      sent,
+      card("Connections", num(i.connections), "open now on this instance"),
       card("Workers", `${ready}/${i.workers.length}`, `ready · ${i.restarts} restarts`),
-      card("Store", i.store.state, i.store.kind === "memory" ? "in-process" : i.store.servers),
+      storeCard(i),
     ].join("")
   }</div>`;
 }
@@ -127,11 +155,14 @@ function sessions(i: InstanceView): string {
       ["Lookups unanswered", num(s.unavailable)],
     ]
     : [["Sessions", "off"]];
-  const store = `${pill(st.state)} ${escapeHtml(st.kind)} ${escapeHtml(st.servers)} since ${
-    escapeHtml(time(st.sinceMs))
-  }${st.detail === "" ? "" : ` — ${escapeHtml(st.detail)}`}`;
+  // With no Memcached the in-process store is the design, not an outage: no "off" pill.
+  const store = st.kind === "memory"
+    ? "in this process (not shared with other instances: set Memcached to share them)"
+    : `${pill(st.state)} memcached ${escapeHtml(st.servers)} since ${escapeHtml(time(st.sinceMs))}${
+      st.detail === "" ? "" : ` — ${escapeHtml(st.detail)}`
+    }`;
   const rows = cells.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td class="n">${v}</td></tr>`);
-  return `<section><h2>Sessions</h2><p>Store: ${store}</p><table>${
+  return `<section><h2>Sessions (this instance)</h2><p>Store: ${store}</p><table>${
     rows.join("")
   }</table></section>`;
 }
@@ -148,7 +179,7 @@ export function renderStatusHtml(s: StatusSnapshot, refreshS: number, path: stri
   const refresh = refreshS > 0 ? `<meta http-equiv="refresh" content="${refreshS}">` : "";
   const body = i === null
     ? `<section><h2>Instance</h2><p>The main thread did not answer in time.</p></section>`
-    : summary(i) + workers(i) + sessions(i) +
+    : summary(i, s.cluster) + workers(i) + sessions(i) +
       (s.cluster === null ? resources(i.counters, "this instance") : "");
   const cluster = s.cluster === null ? "" : resources(s.cluster, "all instances");
   const sub = i === null ? "" : `pid ${i.pid} · served by worker ${s.servedBy}`;

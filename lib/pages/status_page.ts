@@ -32,8 +32,32 @@ export interface CountersView {
   readonly bytes: number;
   /** Responses by status class 1xx..5xx. */
   readonly classes: readonly number[];
-  /** Most requested first. */
+  /** Most requested first: files and folders (names starting with "/"). */
   readonly resources: readonly ResourceRow[];
+  /**
+   * Responses counted under a pseudo name rather than a resource ("(404)", "(unparsed)",
+   * "(other)"...: see session/counters.ts), most first; absent before splitCounters().
+   */
+  readonly other?: readonly ResourceRow[];
+}
+
+/** Rows of the top-resources table. */
+export const RESOURCE_ROWS = 25;
+
+/**
+ * Counters as the page shows them: the RESOURCE_ROWS most requested resources in one table,
+ * and the responses counted under pseudo names ("(404)") apart, so that errors do not read as
+ * the site's most requested resources nor push real ones off the table.
+ */
+export function splitCounters(c: CountersView): CountersView {
+  const resources: ResourceRow[] = [];
+  const other: ResourceRow[] = [...(c.other ?? [])];
+  for (const r of c.resources) {
+    if (!r.name.startsWith("/")) other.push(r);
+    else if (resources.length < RESOURCE_ROWS) resources.push(r);
+  }
+  other.sort((a, b) => b.count - a.count);
+  return { ...c, resources, other };
 }
 
 /** Session counts summed over the workers. */
@@ -167,6 +191,13 @@ function counterMetrics(m: Metrics, prefix: string, c: CountersView, scope: stri
   for (const r of c.resources) {
     m.sample(`${prefix}_resource_requests_total`, r.count, { resource: r.name });
   }
+  if (c.other === undefined || c.other.length === 0) return;
+  m.family(
+    `${prefix}_other_requests_total`,
+    "counter",
+    `Responses counted by status rather than by resource (${scope}).`,
+  );
+  for (const r of c.other) m.sample(`${prefix}_other_requests_total`, r.count, { name: r.name });
 }
 
 /** The Prometheus view (text format 0.0.4). */

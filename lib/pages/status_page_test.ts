@@ -5,6 +5,8 @@ import {
   type InstanceView,
   renderStatusJson,
   renderStatusMetrics,
+  RESOURCE_ROWS,
+  splitCounters,
   type StatusSnapshot,
   statusView,
 } from "./status_page.ts";
@@ -135,4 +137,67 @@ Deno.test("renderStatusHtml() shows cluster counters when there are, and no refr
   assert.ok(!html.includes("Top resources (this instance)"));
   const none = renderStatusHtml({ ...SNAP, instance: null }, 5, "/st");
   assert.ok(none.includes("did not answer in time"));
+});
+
+Deno.test("splitCounters() keeps pseudo names out of the top table, most first, apart", () => {
+  const row = (name: string, count: number) => ({ name, count, lastClient: "", lastMs: 0 });
+  const many = Array.from({ length: RESOURCE_ROWS + 5 }, (_, i) => row(`/f${i}`, 100 - i));
+  const c = splitCounters({
+    requests: 1,
+    bytes: 1,
+    classes: [0, 0, 0, 0, 0],
+    resources: [row("(404)", 500), many[0]!, row("(unparsed)", 3), ...many.slice(1), row("*", 9)],
+  });
+  assert.deepEqual(c.resources.map((r) => r.name), many.slice(0, RESOURCE_ROWS).map((r) => r.name));
+  assert.deepEqual(c.other!.map((r) => r.name), ["(404)", "*", "(unparsed)"]);
+});
+
+Deno.test("renderStatusHtml() lists errors apart, leads with cluster totals, and names the session store plainly", () => {
+  const i = instance();
+  const counters = splitCounters({
+    ...i.counters,
+    resources: [{ name: "(404)", count: 99, lastClient: "", lastMs: 0 }, ...i.counters.resources],
+  });
+  const memory = {
+    ...i,
+    counters,
+    store: { ...i.store, kind: "memory", servers: "", state: "off" },
+  };
+  const html = renderStatusHtml({ ...SNAP, instance: memory, cluster: null }, 0, "/s");
+  const top = html.slice(html.indexOf("Top resources"), html.indexOf("Other responses"));
+  assert.ok(!top.includes("(404)"), "a pseudo resource is not a top resource");
+  assert.match(html.slice(html.indexOf("Other responses")), /\(404\)<\/td><td class="n">99</);
+  assert.doesNotMatch(html, />off</, "an in-process store is not 'off'");
+  assert.match(
+    html,
+    /Sessions<\/div><div class="v">this instance<\/div><div class="s">in process memory/,
+  );
+  assert.match(html, /Store: in this process \(not shared/);
+  const withCluster = renderStatusHtml(SNAP, 0, "/s"); // cluster: 30 requests, this one 15
+  assert.match(
+    withCluster,
+    /Requests<\/div><div class="v">30<\/div><div class="s">all instances · 15 here/,
+  );
+  assert.match(
+    withCluster,
+    /Sessions<\/div><div class="v">this instance<\/div><div class="s">memcached 127\.0\.0\.1:11211 unreachable/,
+  );
+  const off = renderStatusHtml(
+    { ...SNAP, instance: { ...i, sessions: { ...i.sessions, enabled: false } } },
+    0,
+    "/s",
+  );
+  assert.match(off, /Sessions<\/div><div class="v">off</);
+});
+
+Deno.test("renderStatusMetrics() gives pseudo names their own family", () => {
+  const m = renderStatusMetrics({
+    ...SNAP,
+    cluster: splitCounters({
+      ...SNAP.cluster!,
+      resources: [{ name: "(404)", count: 4, lastClient: "", lastMs: 0 }],
+    }),
+  });
+  assert.match(m, /^httpserver_cluster_other_requests_total\{name="\(404\)"\} 4$/m);
+  assert.doesNotMatch(m, /resource="\(404\)"/);
 });

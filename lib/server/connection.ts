@@ -21,6 +21,7 @@ import type { Slotted } from "./slot_list.ts";
 import type { Transport } from "./transport.ts";
 
 import type { ConnectionSettings } from "./connection_settings.ts";
+import { ProxyHeaderParser } from "./proxy_protocol.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 
 export type { Handler, Peer, ServerRequest } from "./request.ts";
@@ -59,7 +60,8 @@ export class Connection implements Slotted {
   deadline = Infinity;
   phase: Phase = "idle";
   readonly #t: Transport;
-  readonly #peer: Peer;
+  /** The client: the socket's peer, or the address a PROXY protocol header gave. */
+  #peer: Peer;
   readonly #s: ConnectionSettings;
   readonly #h: ConnectionHooks;
   readonly #parser: RequestParser;
@@ -118,6 +120,7 @@ export class Connection implements Slotted {
     const w = this.#writer;
     try {
       this.#beginHead();
+      if (this.#s.proxyProtocol !== null && !(await this.#proxyHeader())) return;
       for (;;) {
         if (this.#timedOut !== null) break;
         const r = this.#bufferedHead();
@@ -190,7 +193,9 @@ export class Connection implements Slotted {
   onTimeout(): void {
     const p = this.phase;
     if ((p === "head" || p === "body") && !this.#responseStarted) {
-      this.#lastWords(this.#h.errorPlan(408, "GET"));
+      // A head cut short is logged with what arrived of its request line (the access log's
+      // reader sees what timed out); a body's request was logged with its own line.
+      this.#lastWords(this.#h.errorPlan(408, "GET"), p === "head" ? this.#in.firstLine() : null);
       return;
     }
     this.close();
@@ -225,8 +230,8 @@ export class Connection implements Slotted {
    * Send a final error response without waiting for the rest of the request, then close (a
    * second at most, however slowly the client reads); nothing that arrives meanwhile is answered.
    */
-  #lastWords(plan: ResponsePlan): void {
-    this.#writer.begin(null, null, 1);
+  #lastWords(plan: ResponsePlan, line: string | null = null): void {
+    this.#writer.begin(null, line, 1);
     const timer = setTimeout(() => this.close(), 1000);
     this.#timedOut = this.#writer.send(plan, false).catch(() => {}).finally(() => {
       clearTimeout(timer);
@@ -241,6 +246,38 @@ export class Connection implements Slotted {
    */
   get idle(): boolean {
     return this.phase === "idle" && this.#in.empty && this.#requests > 0;
+  }
+
+  /**
+   * ProxyProtocol On: read the PROXY header the balancer sends first (within HeaderTimeout, as
+   * the request head that follows), and take the client's address from it. False when the
+   * connection must close: no valid header, or a peer that TrustedProxies does not list.
+   */
+  async #proxyHeader(): Promise<boolean> {
+    const trusted = this.#s.clients;
+    if (trusted !== null && !trusted.trusts(this.#peer.ip)) {
+      this.#h.error("debug", "PROXY protocol: the peer is not in TrustedProxies", this.#peer);
+      return false;
+    }
+    const p = new ProxyHeaderParser(this.#s.proxyProtocol!.maxV2Bytes);
+    const inp = this.#in;
+    for (;;) {
+      if (inp.start < inp.end) {
+        const r = p.feed(inp.buf.subarray(inp.start, inp.end));
+        if (r.kind === "error") {
+          this.#h.error("debug", `PROXY protocol: ${r.reason}`, this.#peer);
+          return false;
+        }
+        if (r.kind === "done") {
+          inp.start += r.consumed;
+          if (r.source !== null) this.#writer.peer = this.#peer = r.source;
+          return true;
+        }
+        inp.start = inp.end; // the parser keeps what it still needs
+      }
+      if (inp.end === inp.buf.length) inp.makeRoom();
+      if (!inp.received(await inp.read())) return false;
+    }
   }
 
   /** Get ready for the next request head. */
@@ -298,14 +335,18 @@ export class Connection implements Slotted {
       // The body has arrived: the handler's own work is not subject to RequestTimeout.
       () => this.#setPhase("handling", Infinity),
     );
+    // Behind trusted proxies, the client they name (client_address.ts).
+    const peer = this.#s.clients === null
+      ? this.#peer
+      : this.#s.clients.resolve(this.#peer, head.headers);
     const req: ServerRequest = {
       method: head.method,
       target: head.target,
       headers: head.headers,
       body,
       streamable: head.versionMinor >= 1,
-      peer: this.#peer,
-      clientIp: this.#peer.ip,
+      peer,
+      clientIp: peer.ip,
     };
     this.#writer.begin(req, line, head.versionMinor);
     this.#setPhase(
@@ -380,7 +421,7 @@ export class Connection implements Slotted {
     this.#h.error(
       "crit",
       `handler failed for ${req.method} ${req.target}: ${describe(e)}`,
-      this.#peer,
+      req.peer,
     );
     return this.#h.errorPlan(500, req.method);
   }

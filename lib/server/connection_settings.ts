@@ -1,13 +1,15 @@
 /**
  * What every HTTP/1.1 connection of a worker is configured with, taken from Config: the
  * parser's limits, the timeouts of each phase, MaxKeepAliveRequests, the Server field value and
- * the copy buffer for large files.
+ * the copy buffer for large files; the PROXY protocol and the proxies trusted to name the client.
  * @module
  */
 
 import type { Config } from "../config/config.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../config/defaults.ts";
 import type { Limits } from "../http/limits.ts";
+import { PROXY_V2_MAX_BYTES } from "../config/defaults.ts";
+import { ClientResolver } from "./client_address.ts";
 
 /** Settings for every connection of a worker (from Config). */
 export interface ConnectionSettings {
@@ -19,6 +21,10 @@ export interface ConnectionSettings {
   readonly sendTimeoutMs: number;
   readonly serverHeader: string;
   readonly readChunkSize: number;
+  /** ProxyProtocol On: the longest v2 header accepted; null: connections start with HTTP. */
+  readonly proxyProtocol: { readonly maxV2Bytes: number } | null;
+  /** TrustedProxies (and ForwardedHeader): who may name the client; null: nobody. */
+  readonly clients: ClientResolver | null;
 }
 
 /** The Server header value for a config (ServerTokens). */
@@ -43,5 +49,9 @@ export function connectionSettings(config: Config): ConnectionSettings {
     sendTimeoutMs: config.sendTimeoutMs,
     serverHeader: serverHeader(config),
     readChunkSize: config.readChunkSize,
+    proxyProtocol: config.proxyProtocol ? { maxV2Bytes: PROXY_V2_MAX_BYTES } : null,
+    clients: config.trustedProxies.length === 0
+      ? null
+      : new ClientResolver(config.trustedProxies, config.forwardedHeader),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
 import { LoopClock } from "../util/loop_clock.ts";
+import { ClientResolver } from "./client_address.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -50,6 +51,8 @@ const SETTINGS: ConnectionSettings = {
   sendTimeoutMs: 10_000,
   serverHeader: "test",
   readChunkSize: 4096,
+  proxyProtocol: null,
+  clients: null,
 };
 
 function bytesPlan(
@@ -451,4 +454,103 @@ Deno.test("Connection refreshes the worker's clock when a read completes, and ti
   c.close();
   release(null);
   await done;
+});
+
+/** Who the handler, the access log and the error log saw, over a connection from 10.0.0.1. */
+async function behindProxy(
+  pieces: string[],
+  settings: Partial<ConnectionSettings>,
+): Promise<{ out: string; closed: boolean; peers: string[]; log: string[]; errors: string[] }> {
+  const t = new MemoryTransport(pieces);
+  const access: AccessRecord[] = [];
+  const peers: string[] = [];
+  const errors: string[] = [];
+  const h = hooks(access);
+  const handle = h.handle;
+  await new Connection(t, { ip: "10.0.0.1", port: 5 }, { ...SETTINGS, ...settings }, {
+    ...h,
+    handle: (req) => {
+      peers.push(`${req.peer.ip}:${req.peer.port}`);
+      return handle(req);
+    },
+    error: (level, message, peer) => errors.push(`${level} ${message} [${peer?.ip}]`),
+  }).run();
+  return { out: t.out, closed: t.closed, peers, log: access.map((a) => a.client), errors };
+}
+
+const PROXY_ON = { proxyProtocol: { maxV2Bytes: 4096 } };
+const TWO_GETS = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+
+Deno.test("Connection with ProxyProtocol takes the client from a v1 header, however it arrives", async () => {
+  const input = "PROXY TCP4 203.0.113.9 10.0.0.2 51234 80\r\n" + TWO_GETS;
+  const whole = await behindProxy([input], PROXY_ON);
+  assertEquals(whole.out, R("GET /a") + R("GET /b"));
+  assertEquals(whole.peers, ["203.0.113.9:51234", "203.0.113.9:51234"]);
+  assertEquals(whole.log, ["203.0.113.9", "203.0.113.9"]);
+  for (let i = 1; i < input.length; i += 3) {
+    const split = await behindProxy([input.slice(0, i), input.slice(i)], PROXY_ON);
+    assertEquals([split.out, split.peers], [whole.out, whole.peers], `split at ${i}`);
+  }
+  assertEquals((await behindProxy([...input], PROXY_ON)).log, whole.log);
+});
+
+Deno.test("Connection with ProxyProtocol reads v2, and keeps the peer for LOCAL", async () => {
+  const sig = "\r\n\r\n\x00\r\nQUIT\n";
+  const tcp4 = sig + "\x21\x11\x00\x0c" + "\x0a\x01\x02\x03" + "\x0a\x00\x00\x02" +
+    "\x10\x01\x00\x50";
+  const v2 = await behindProxy([...(tcp4 + TWO_GETS)], PROXY_ON);
+  assertEquals(v2.peers, ["10.1.2.3:4097", "10.1.2.3:4097"]);
+  const local = await behindProxy([sig + "\x20\x00\x00\x00" + TWO_GETS], PROXY_ON);
+  assertEquals(local.peers, ["10.0.0.1:5", "10.0.0.1:5"]);
+});
+
+Deno.test("Connection with ProxyProtocol closes without a word on a missing or bad header", async () => {
+  for (const input of [TWO_GETS, "PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n" + TWO_GETS, "PROXY TCP4 1.2"]) {
+    const r = await behindProxy([input], PROXY_ON);
+    assertEquals([r.out, r.closed, r.peers], ["", true, []], input);
+    if (input.length > 20) assertEquals(r.errors.length, 1);
+    for (const e of r.errors) {
+      assertEquals(/^debug PROXY protocol: .* \[10\.0\.0\.1\]$/.test(e), true, e);
+    }
+  }
+});
+
+Deno.test("Connection with ProxyProtocol refuses a peer that TrustedProxies does not list", async () => {
+  const input = "PROXY TCP4 203.0.113.9 10.0.0.2 51234 80\r\n" + TWO_GETS;
+  const other = await behindProxy([input], {
+    ...PROXY_ON,
+    clients: new ClientResolver(["10.9.0.0/16"], "x-forwarded-for"),
+  });
+  assertEquals([other.out, other.closed, other.errors], ["", true, [
+    "debug PROXY protocol: the peer is not in TrustedProxies [10.0.0.1]",
+  ]]);
+  const listed = await behindProxy([input], {
+    ...PROXY_ON,
+    clients: new ClientResolver(["10.0.0.0/8"], "x-forwarded-for"),
+  });
+  assertEquals(listed.peers, ["203.0.113.9:51234", "203.0.113.9:51234"]);
+});
+
+Deno.test("Connection with ProxyProtocol closes a peer that sends half a header within HeaderTimeout", async () => {
+  const t = stallingTransport("PROXY TCP4 203.0.113.9 ");
+  const c = new Connection(t, { ip: "1", port: 1 }, { ...SETTINGS, ...PROXY_ON }, hooks([]));
+  const done = c.run();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([c.phase, c.deadline <= Date.now() + SETTINGS.headerTimeoutMs], ["idle", true]);
+  c.onTimeout();
+  await done;
+  assertEquals([t.out, t.closed], ["", true]);
+});
+
+Deno.test("Connection takes the client a trusted proxy names, and only from a trusted proxy", async () => {
+  const input = "GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n\r\n";
+  const trusted = await behindProxy([input], {
+    clients: new ClientResolver(["10.0.0.0/8"], "x-forwarded-for"),
+  });
+  assertEquals([trusted.peers, trusted.log], [["203.0.113.9:0"], ["203.0.113.9"]]);
+  const untrusted = await behindProxy([input], {
+    clients: new ClientResolver(["192.168.0.0/16"], "x-forwarded-for"),
+  });
+  assertEquals([untrusted.peers, untrusted.log], [["10.0.0.1:5"], ["10.0.0.1"]]);
+  assertEquals((await behindProxy([input], {})).log, ["10.0.0.1"]);
 });

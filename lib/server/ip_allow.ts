@@ -36,6 +36,16 @@ export function parseIp(text: string): Uint8Array | null {
   return a === null ? null : Uint8Array.from(a.toByteArray());
 }
 
+/**
+ * An address in one canonical text form (IPv4 dotted quad, IPv6 per RFC 5952, IPv4-mapped IPv6
+ * as IPv4; brackets and zone dropped), or null when it is not an address.
+ * @example
+ * canonicalIp("[::FFFF:10.0.0.1]"); // "10.0.0.1"
+ */
+export function canonicalIp(text: string): string | null {
+  return parseAddress(text)?.toString() ?? null;
+}
+
 interface Block {
   readonly net: Address;
   readonly bits: number;

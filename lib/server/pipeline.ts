@@ -3,13 +3,14 @@
  *
  * 1. **Status page** (status_endpoint.ts): `ServerStatusPath` for allowed clients; an
  *    operator's page, so it gets no session cookie.
- * 2. **Session** (sessions.ts): the Set-Cookie line this response will carry, if any;
- *    synchronous unless the shared store must be asked.
- * 3. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
+ * 2. **Memo** (static/response_memo.ts): a plan made for the same question about the same file
  *    version, returned at once.
- * 4. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
+ * 3. **Responder** (static/responder.ts): the document root's answer to GET, HEAD, POST, PUT,
  *    DELETE and OPTIONS.
- * 5. **Fields every response gets:** Set-Cookie from step 2 (not on `Cache-Control: public`);
+ * 4. **Session** (sessions.ts): the Set-Cookie line the plan gets, if any: a returning client is
+ *    recognised on any request; a new one gets a cookie with a response in SessionCookieScope
+ *    (by default HTML pages only); synchronous unless the shared store must be asked.
+ * 5. **Fields every response gets:** Set-Cookie from step 4 (not on `Cache-Control: public`);
  *    then, when it is written, Server and Date (the writer's HeadCache) and the framing fields
  *    of the protocol (Connection, Transfer-Encoding: response_writer.ts for HTTP/1.1).
  * 6. **After the response** (request_counters.ts): the counters, once it has been written.
@@ -26,7 +27,7 @@ import { memoized, type ResponseMemo } from "../static/response_memo.ts";
 import type { FromWorker } from "./messages.ts";
 import type { Handler, ServerRequest } from "./request.ts";
 import { WorkerCounters } from "./request_counters.ts";
-import { type ErrorLog, withSetCookie, WorkerSessions } from "./sessions.ts";
+import { type ErrorLog, WorkerSessions } from "./sessions.ts";
 import { openSharedStore } from "./shared_store.ts";
 import { buildSite, type Site } from "./site.ts";
 import { type ErrorPlanner, StatusEndpoint } from "./status_endpoint.ts";
@@ -59,18 +60,11 @@ export function createPipeline(s: Stages): Pipeline {
     const page = s.status?.answer(req, s.errorPlan) ?? null;
     if (page !== null) return page;
     if (sessions === null) return respond(req);
-    const cookie = sessions.cookieFor(req);
-    // The usual cases stay synchronous: a returning client adds nothing, a new one a line.
-    if (cookie === null) return respond(req);
+    // The cookie is decided on the plan (SessionCookieScope: is it an HTML page?).
     const planned = respond(req);
-    if (cookie instanceof Promise) {
-      return Promise.all([planned, cookie]).then(([plan, line]) =>
-        line === null ? plan : withSetCookie(plan, line)
-      );
-    }
     return planned instanceof Promise
-      ? planned.then((plan) => withSetCookie(plan, cookie))
-      : withSetCookie(planned, cookie);
+      ? planned.then((plan) => sessions.withCookie(req, plan))
+      : sessions.withCookie(req, planned);
   };
   const counters = s.counters;
   return {

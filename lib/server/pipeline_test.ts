@@ -22,6 +22,9 @@ async function withPipeline(
     await Deno.mkdir(join(dir, "www"));
     await Deno.mkdir(join(dir, "error"));
     await Deno.writeTextFile(join(dir, "www", "index.html"), PAGE);
+    await Deno.writeTextFile(join(dir, "www", "site.css"), "body{color:red}");
+    await Deno.mkdir(join(dir, "www", "app"));
+    await Deno.writeTextFile(join(dir, "www", "app", "data.json"), "{}");
     const text = `DocumentRoot = www\nErrorPages = error\nAccessLog = Off\nErrorLog = Off\n` +
       `SessionKey = pipeline-test-key-0123456789abcdef\n${extra}`;
     const config = parseConfig(text, { file: join(dir, "http.conf"), baseDir: dir, cpus: 1 });
@@ -127,5 +130,41 @@ Deno.test("pipeline counts each response once it is written", async () => {
     };
     assert.equal(stats.counters.requests, 2);
     assert.equal(stats.counters.bytes, 15);
+  });
+});
+
+const COOKIE = /^Set-Cookie: (sid=[A-Za-z0-9_-]+);/;
+
+Deno.test("pipeline gives a new visitor a cookie with HTML pages only (SessionCookieScope = html)", async () => {
+  await withPipeline("", async (w) => {
+    const css = await w.pipeline.answer(request("GET", "/site.css"));
+    assert.deepEqual([css.status, css.extra], [200, undefined]);
+    const missing = await w.pipeline.answer(request("GET", "/nope.html"));
+    assert.deepEqual([missing.status, missing.extra], [404, undefined]);
+    assert.equal(w.sessions!.stats.issued, 0, "no cookie made for responses that carry none");
+    const page = await w.pipeline.answer(request("HEAD", "/"));
+    const cookie = COOKIE.exec(extraText(page));
+    assert.ok(cookie, "a page (HEAD too) brings the cookie");
+    // The returning client is recognised on any response, pages or not.
+    const again = await w.pipeline.answer(request("GET", "/site.css", { cookie: cookie[1]! }));
+    assert.equal(again.extra, undefined);
+    assert.equal(w.sessions!.stats.resumed, 1);
+    // A revalidated page (304) carries no new cookie either.
+    const etag = page.fields.find(([n]) => n === "ETag")![1];
+    const notModified = await w.pipeline.answer(request("GET", "/", { "if-none-match": etag }));
+    assert.deepEqual([notModified.status, notModified.extra], [304, undefined]);
+  });
+});
+
+Deno.test("pipeline cookie scope 'all' and URL prefixes", async () => {
+  await withPipeline("SessionCookieScope = all\n", async (w) => {
+    for (const path of ["/site.css", "/nope", "/"]) {
+      assert.match(extraText(await w.pipeline.answer(request("GET", path))), COOKIE, path);
+    }
+  });
+  await withPipeline("SessionCookieScope = /app/\n", async (w) => {
+    assert.match(extraText(await w.pipeline.answer(request("GET", "/app/data.json?x"))), COOKIE);
+    assert.equal((await w.pipeline.answer(request("GET", "/"))).extra, undefined);
+    assert.equal((await w.pipeline.answer(request("GET", "/application"))).extra, undefined);
   });
 });

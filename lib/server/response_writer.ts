@@ -78,7 +78,12 @@ export interface WriterOptions {
 /** Writes the responses of one HTTP/1.1 connection. */
 export class ResponseWriter {
   readonly #t: Transport;
-  readonly #peer: Peer;
+  /**
+   * The connection's client (the socket's peer, or what a PROXY header said): logged for
+   * responses to no request. A request's own client (ServerRequest.peer: behind trusted
+   * proxies, the one they name) is logged for its response.
+   */
+  peer: Peer;
   readonly #h: WriterHooks;
   readonly #host: WriterHost;
   readonly #heads: HeadCache;
@@ -99,7 +104,7 @@ export class ResponseWriter {
 
   constructor(o: WriterOptions) {
     this.#t = o.transport;
-    this.#peer = o.peer;
+    this.peer = o.peer;
     this.#chunkSize = o.chunkSize;
     this.#h = o.hooks;
     this.#host = o.host;
@@ -198,7 +203,7 @@ export class ResponseWriter {
    */
   async #sendInstead(e: BeforeHeadError, keep: boolean): Promise<number> {
     const status = FS_ERROR_STATUS[e.failure.kind];
-    this.#h.error(status === 500 ? "error" : "info", e.message, this.#peer);
+    this.#h.error(status === 500 ? "error" : "info", e.message, this.#req?.peer ?? this.peer);
     const plan = this.#h.errorPlan(status, this.#req?.method ?? "GET");
     const data = plan.body.kind === "bytes" ? plan.body.data : null;
     const head = this.#heads.build(
@@ -261,7 +266,9 @@ export class ResponseWriter {
   /** A response starts: the connection's phase changes, and the plan's error.log note. */
   #start(plan: ResponsePlan): void {
     this.#host.responseStarted();
-    if (plan.note !== undefined) this.#h.error(plan.note.level, plan.note.message, this.#peer);
+    if (plan.note !== undefined) {
+      this.#h.error(plan.note.level, plan.note.message, this.#req?.peer ?? this.peer);
+    }
   }
 
   #framing(keep: boolean, chunked: boolean): FieldLines | null {
@@ -310,7 +317,7 @@ export class ResponseWriter {
   #log(status: number, bytes: number): void {
     const req = this.#req;
     this.#h.access({
-      client: this.#peer.ip,
+      client: (req?.peer ?? this.peer).ip,
       user: null,
       timeMs: this.#clock.now(),
       requestLine: this.#line,

@@ -9,13 +9,22 @@
  */
 
 import type { ErrorRecord } from "../log/error_log.ts";
-import type { InstanceView, SessionsView, StoreView, WorkerRow } from "../pages/status_page.ts";
+import {
+  type InstanceView,
+  RESOURCE_ROWS,
+  type SessionsView,
+  type StoreView,
+  type WorkerRow,
+} from "../pages/status_page.ts";
 import { CounterAggregate } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 import type { FromWorker, WorkerStats } from "./messages.ts";
 
-/** Rows in the top-resources table. */
-export const TOP_RESOURCES = 25;
+/**
+ * Rows of counters read for the status page: the top table's RESOURCE_ROWS resources plus room
+ * for the responses counted under pseudo names ("(404)"...), which it shows apart.
+ */
+export const TOP_RESOURCES = RESOURCE_ROWS + 40;
 /** A ready worker silent for this long is shown as "silent". */
 export const SILENT_AFTER_MS = 3000;
 const RATE_WINDOW_MS = 10_000;

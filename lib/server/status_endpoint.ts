@@ -12,6 +12,7 @@ import {
   METRICS_CONTENT_TYPE,
   renderStatusJson,
   renderStatusMetrics,
+  splitCounters,
   type StatusSnapshot,
   type StatusView,
   statusView,
@@ -107,7 +108,14 @@ export class StatusEndpoint {
       this.#askMain(),
       this.#store.readCounts(TOP_RESOURCES),
     ]);
-    return { generatedMs: Date.now(), servedBy: this.#id, instance, cluster };
+    return {
+      generatedMs: Date.now(),
+      servedBy: this.#id,
+      instance: instance === null
+        ? null
+        : { ...instance, counters: splitCounters(instance.counters) },
+      cluster: cluster === null ? null : splitCounters(cluster),
+    };
   }
 
   #askMain(): Promise<InstanceView | null> {

@@ -12,6 +12,7 @@ import { fieldLines } from "../http/response_head.ts";
 import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
 import { STDERR_LEVEL } from "../log/log_writer.ts";
+import { StderrCopy } from "../log/stderr_copy.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { acceptStep } from "./accept_errors.ts";
 import { Admission } from "./admission.ts";
@@ -64,8 +65,8 @@ const connections = new SlotList<Connection>();
 const accessLines = new AccessLineBuffer(ACCESS_BUFFER_BYTES);
 /** Error-log lines formatted here, appended as they are by the main thread. */
 let errorText = "";
-/** The same lines of crit records, which the main thread also copies to stderr. */
-let stderrText = "";
+/** The same lines at STDERR_LEVEL or above (bounded), which the main thread copies to stderr. */
+const stderrCopy = new StderrCopy();
 /** Least severe level written (LogLevel); debug until the config arrives. */
 let lowestRank = 0;
 let requests = 0;
@@ -87,6 +88,7 @@ function flushLogs(): void {
   // Encoded here and moved, as the access lines are, rather than cloned as text for the main
   // thread to encode (a 404 storm logs a line per request; docs/PERFORMANCE.md).
   const errors = errorText === "" ? null : encoder.encode(errorText);
+  const stderrText = stderrCopy.take();
   const m: FromWorker = {
     type: "log",
     id,
@@ -101,7 +103,6 @@ function flushLogs(): void {
   if (errors !== null) moved.push(errors.buffer);
   self.postMessage(m, moved);
   errorText = "";
-  stderrText = "";
 }
 
 function stats() {
@@ -112,8 +113,8 @@ function stats() {
  * An error-log record. Lines are formatted here, in parallel with the other workers, and sent
  * as text in the order they happened: a 404 storm logs a line per request, and routing each
  * record through the main thread's logger cost that thread 40% of a core plus its garbage
- * collection. Lines at STDERR_LEVEL (crit) are also sent apart, for the main thread to copy to
- * stderr (journald).
+ * collection. Lines at STDERR_LEVEL (warn) and above are also sent apart, for the main thread to
+ * copy to stderr (journald).
  */
 function log(level: LogLevel, module: string, message: string, peer?: Peer): void {
   const rank = LEVEL_RANK[level];
@@ -123,7 +124,7 @@ function log(level: LogLevel, module: string, message: string, peer?: Peer): voi
     : { timeMs: Date.now(), level, module, message, tid: id, client: `${peer.ip}:${peer.port}` };
   const line = formatErrorLine(rec, Deno.pid) + "\n";
   errorText += line;
-  if (rank >= LEVEL_RANK[STDERR_LEVEL]) stderrText += line;
+  if (rank >= LEVEL_RANK[STDERR_LEVEL]) stderrCopy.add(line);
   if (errorText.length > LOG_FLUSH_BYTES) flushLogs();
 }
 

@@ -120,8 +120,12 @@ export class SessionManager {
    * The Set-Cookie value for the response to a request, or null (setCookieLine() as a string,
    * for tests and tools).
    */
-  cookieFor(headers: FieldList, client: ClientAddress): string | null | Promise<string | null> {
-    const line = this.setCookieLine(headers, client);
+  cookieFor(
+    headers: FieldList,
+    client: ClientAddress,
+    mayIssue = true,
+  ): string | null | Promise<string | null> {
+    const line = this.setCookieLine(headers, client, mayIssue);
     return line instanceof Promise ? line.then(fieldValue) : fieldValue(line);
   }
 
@@ -131,20 +135,23 @@ export class SessionManager {
    * timeout and never rejects.
    * @param headers the request's header fields
    * @param client the client's address (kept for the session record)
+   * @param mayIssue whether this response may carry a new cookie (SessionCookieScope); when
+   *   not, a returning client is still recognised and counted, and no cookie is made
    */
   setCookieLine(
     headers: FieldList,
     client: ClientAddress,
+    mayIssue = true,
   ): Uint8Array | null | Promise<Uint8Array | null> {
     const now = this.#now();
     const raw = sessionCookie(headers, this.#name);
-    if (raw === null) return this.#issue(now);
+    if (raw === null) return mayIssue ? this.#issue(now) : null;
     let e = this.#verified.get(raw);
     if (e === undefined) {
       const t = this.#signer.open(raw);
       if (t === null || t.issuedMs > now + MAX_CLOCK_SKEW_MS) {
         this.stats.rejected++;
-        return this.#issue(now);
+        return mayIssue ? this.#issue(now) : null;
       }
       e = { id: t.id, issuedMs: t.issuedMs, seenMs: 0 };
       this.#verified.set(raw, e);
@@ -154,10 +161,15 @@ export class SessionManager {
       this.#touch(e, now, client);
       return null;
     }
-    return this.#check(raw, e, client);
+    return this.#check(raw, e, client, mayIssue);
   }
 
-  async #check(raw: string, e: Entry, client: ClientAddress): Promise<Uint8Array | null> {
+  async #check(
+    raw: string,
+    e: Entry,
+    client: ClientAddress,
+    mayIssue: boolean,
+  ): Promise<Uint8Array | null> {
     this.stats.lookups++;
     const l = await this.#backend.lookup(e.id).catch(() => ({ kind: "unavailable" as const }));
     const now = this.#now();
@@ -170,6 +182,7 @@ export class SessionManager {
       return null;
     }
     this.#verified.delete(raw);
+    if (!mayIssue) return null;
     this.stats.renewed++;
     return this.#issue(now);
   }

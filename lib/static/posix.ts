@@ -21,29 +21,38 @@ export class PosixError extends Error {
   override name = "PosixError";
   readonly code: string;
   constructor(readonly errno: number, what: string) {
-    const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
-    super(`${what}: ${code}`);
+    const [code, text] = ERRNOS[errno] ?? [`errno ${errno}`, "Unknown error"];
+    super(`${what}: ${text} (${code})`);
     this.code = code;
   }
 }
 
-/** errno values (the same on x86_64 and aarch64) and their names. */
-const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  2: "ENOENT",
-  6: "ENXIO",
-  11: "EAGAIN",
-  13: "EACCES",
-  17: "EEXIST",
-  18: "EXDEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  28: "ENOSPC",
-  36: "ENAMETOOLONG",
-  38: "ENOSYS",
-  39: "ENOTEMPTY",
-  40: "ELOOP",
-  122: "EDQUOT",
+/** errno values (the same on x86_64 and aarch64): their names and what strerror says. */
+const ERRNOS: Readonly<Record<number, readonly [string, string]>> = {
+  1: ["EPERM", "Operation not permitted"],
+  2: ["ENOENT", "No such file or directory"],
+  5: ["EIO", "Input/output error"],
+  6: ["ENXIO", "No such device or address"],
+  9: ["EBADF", "Bad file descriptor"],
+  11: ["EAGAIN", "Resource temporarily unavailable"],
+  13: ["EACCES", "Permission denied"],
+  16: ["EBUSY", "Device or resource busy"],
+  17: ["EEXIST", "File exists"],
+  18: ["EXDEV", "Invalid cross-device link"],
+  20: ["ENOTDIR", "Not a directory"],
+  21: ["EISDIR", "Is a directory"],
+  22: ["EINVAL", "Invalid argument"],
+  23: ["ENFILE", "Too many open files in system"],
+  24: ["EMFILE", "Too many open files"],
+  27: ["EFBIG", "File too large"],
+  28: ["ENOSPC", "No space left on device"],
+  30: ["EROFS", "Read-only file system"],
+  36: ["ENAMETOOLONG", "File name too long"],
+  38: ["ENOSYS", "Function not implemented"],
+  39: ["ENOTEMPTY", "Directory not empty"],
+  40: ["ELOOP", "Too many levels of symbolic links"],
+  95: ["EOPNOTSUPP", "Operation not supported"],
+  122: ["EDQUOT", "Disk quota exceeded"],
 };
 const EAGAIN = 11;
 const EXDEV = 18;
@@ -261,7 +270,7 @@ export class Beneath {
       real = Deno.realPathSync(join(this.root, rel));
     } catch (e) {
       const code = (e as { code?: string }).code;
-      const n = Object.entries(ERRNO_NAMES).find(([, name]) => name === code)?.[0];
+      const n = Object.entries(ERRNOS).find(([, [name]]) => name === code)?.[0];
       throw new PosixError(n === undefined ? ENOENT : Number(n), "realpath");
     }
     if (real === this.root) return ".";
