@@ -33,6 +33,7 @@ SRC=$(cd "$(dirname "$0")" && pwd)
 SERVICE_USER=httpserver
 UNIT=/etc/systemd/system/httpserver.service
 SYSCTL=/etc/sysctl.d/60-httpserver.conf
+LOGROTATE=/etc/logrotate.d/httpserver
 # The flags of `deno task compile` (tests/service_test.ts checks they stay the same).
 DENO_FLAGS="--unstable-net --allow-net --allow-read --allow-write --allow-env --allow-sys --allow-ffi"
 # What an upgrade replaces; everything else in PREFIX belongs to the administrator.
@@ -44,7 +45,7 @@ if [ "$UNINSTALL" = 1 ]; then
   if have_systemd; then
     systemctl disable --now httpserver.service 2>/dev/null || true
   fi
-  rm -f "$UNIT" "$SYSCTL"
+  rm -f "$UNIT" "$SYSCTL" "$LOGROTATE"
   if have_systemd; then systemctl daemon-reload; fi
   for f in $PROGRAM; do rm -rf "${PREFIX:?}/$f"; done
   say "removed the service and the program from $PREFIX"
@@ -101,6 +102,12 @@ done
 mkdir -p "$PREFIX/logs" # empty: the repository's own logs stay behind
 # Writable by the service: exactly its ReadWritePaths.
 chown -R "$SERVICE_USER:$SERVICE_USER" "$PREFIX/logs" "$PREFIX/www/html"
+
+# Log rotation (deploy/logrotate/httpserver), when logrotate is there.
+if [ -d /etc/logrotate.d ]; then
+  sed "s|/opt/httpserver|$PREFIX|g" "$SRC/deploy/logrotate/httpserver" >"$LOGROTATE"
+  chmod 0644 "$LOGROTATE"
+fi
 
 # A reload moves the connections queued on the old workers to the new ones instead of
 # resetting them (Linux >= 5.14).

@@ -98,6 +98,7 @@ Deno.test("the service in a real systemd: install, start, reload under load, kil
     const url = `http://127.0.0.1:${port}`;
 
     await t.step("install.sh installs the user, program, unit, README and sysctl", async () => {
+      await must(c, "mkdir -p /etc/logrotate.d"); // as the logrotate package makes it
       const out = await must(c, `cd /src && ./install.sh --prefix ${PREFIX}`);
       assert.match(out, /created the system user httpserver/);
       await must(c, "id httpserver");
@@ -107,6 +108,10 @@ Deno.test("the service in a real systemd: install, start, reload under load, kil
       assert.match(unit, new RegExp(`^Documentation=file://${PREFIX}/README.md$`, "m"));
       await must(c, `test -f ${PREFIX}/README.md`);
       assert.match(await must(c, "cat /etc/sysctl.d/60-httpserver.conf"), /tcp_migrate_req = 1/);
+      assert.match(
+        await must(c, "cat /etc/logrotate.d/httpserver"),
+        new RegExp(`^${PREFIX}/logs/\\*\\.log \\{$`, "m"),
+      );
       assertEquals((await must(c, `ls -A ${PREFIX}/logs`)).trim(), "", "no logs shipped");
       const owners = await must(
         c,
@@ -341,6 +346,7 @@ Deno.test("the service in a real systemd: install, start, reload under load, kil
           0,
           "the program is gone",
         );
+        assert.notEqual((await c.sh("test -e /etc/logrotate.d/httpserver")).code, 0);
         await must(
           c,
           `test -f ${PREFIX}/http.conf && test -f ${PREFIX}/www/html/mine.txt && test -d ${PREFIX}/logs`,
