@@ -1,6 +1,6 @@
 /**
- * httpserver: read http.conf, open the logs, start the worker pool, print the listening line,
- * and shut down cleanly on SIGINT/SIGTERM.
+ * httpserver: read the command line and http.conf, then run the server (lib/server/lifecycle.ts:
+ * workers, logs, signals, reloads, systemd) or one of the command-line tools.
  * @module
  */
 
@@ -8,30 +8,21 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePasswordFile } from "./lib/auth/password_file.ts";
 import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
-import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
+import {
+  type Config,
+  ConfigError,
+  lineOf,
+  parseConfig,
+  withOverrides,
+} from "./lib/config/config.ts";
 import { isUnder, ownFiles } from "./lib/config/own_files.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
-import type { ErrorRecord } from "./lib/log/error_log.ts";
-import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
-import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
-import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
-import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
+import { type Loaded, runServer, type SessionKey } from "./lib/server/lifecycle.ts";
+import { waitForReload } from "./lib/server/reload_status.ts";
+import type { SystemdEnv } from "./lib/server/sd_notify.ts";
 import { checkConfig } from "./lib/server/preflight.ts";
-import { StatusBoard } from "./lib/server/status_board.ts";
-import { readKernelValue } from "./lib/server/libc.ts";
-import { certificateMayBeAbsent, TlsCertificates } from "./lib/server/tls_certificates.ts";
-import { readTlsMaterial, type TlsMaterial } from "./lib/server/tls_material.ts";
-import { ChallengeFanout } from "./lib/server/acme_fanout.ts";
-import {
-  type AcmeService,
-  type AcmeSetup,
-  AcmeSetupError,
-  checkAcme,
-  startAcme,
-  startingView,
-} from "./lib/server/acme_service.ts";
-import { sweepOrphanUploads } from "./lib/static/upload_sweep.ts";
-import { WorkerPool } from "./lib/server/worker_pool.ts";
+import { certificateMayBeAbsent } from "./lib/server/tls_certificates.ts";
+import { readTlsMaterial } from "./lib/server/tls_material.ts";
 
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 const err = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
@@ -60,9 +51,9 @@ function loadConfig(args: ReturnType<typeof parseCli>): { config: Config; text: 
   });
   const checked = withOverrides(config, {
     port: args.port,
+    tlsPort: args.tlsPort,
     root: args.root,
     workers: args.workers,
-    tlsPort: args.tlsPort,
     cwd: Deno.cwd(),
   });
   checkFolder(checked.documentRoot, "DocumentRoot", text, file, args.root !== undefined);
@@ -137,21 +128,6 @@ function ownFilesInRoot(config: Config): string[] {
   );
 }
 
-function lineOf(text: string, key: string): number | null {
-  const lines = text.split("\n");
-  const i = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
-  return i < 0 ? null : i + 1;
-}
-
-function readTemplate(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
 /** The session signing secret: SessionKey, SessionKeyFile, or random for this run only. */
 function loadSessionKey(config: Config): SessionKey {
   if (config.sessionKey !== "") return { key: config.sessionKey, generated: false };
@@ -182,306 +158,39 @@ function loadSessionKey(config: Config): SessionKey {
   return { key, generated: false };
 }
 
-interface SessionKey {
-  readonly key: string;
-  /** Made up for this run (no SessionKey or SessionKeyFile). */
-  readonly generated: boolean;
-}
-
-function hostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "localhost";
-  }
-}
-
-function mainRecord(level: ErrorRecord["level"], message: string): ErrorRecord {
-  return { timeMs: Date.now(), level, module: "core", message, tid: 0 };
-}
-
-async function openLogs(config: Config, text: string): Promise<LogWriter> {
-  try {
-    return await LogWriter.open({
-      accessLog: config.accessLog,
-      errorLog: config.errorLog,
-      level: config.logLevel,
-      stderrLevel: STDERR_LEVEL,
-    });
-  } catch (e) {
-    if (!(e instanceof LogOpenError)) throw e;
-    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
-  }
-}
-
-async function run(
-  config: Config,
-  text: string,
-  session: SessionKey,
-  misplaced: readonly string[],
-): Promise<number> {
-  const acmeSetup = config.acme ? checkAcmeSettings(config, text) : null;
-  const logs = await openLogs(config, text);
-  for (const m of misplaced) logs.error(mainRecord("warn", m));
-  const templates = Object.fromEntries(
-    loadErrorTemplates(config.errorPages, config.errorDocuments, readTemplate),
-  );
-  if (config.sessions && session.generated) {
-    logs.error(mainRecord(
-      "warn",
-      "no SessionKey or SessionKeyFile: signing session cookies with a random key, so sessions " +
-        "will not survive a restart nor be shared with other instances",
-    ));
-  }
-  const port = resolveListenPort(config.listen.host, config.listen.port);
-  const https = startHttps(config, logs, (m) => pool.broadcast({ type: "tls", material: m }));
-  const fanout = acmeSetup === null
-    ? null
-    : new ChallengeFanout({ workers: config.workers, send: (id, m) => pool.send(id, m) });
-  let acme: AcmeService | null = null;
-  const board = new StatusBoard({
-    server: `${SERVER_NAME}/${SERVER_VERSION}`,
-    hostname: hostname(),
-    pid: Deno.pid,
-    workers: config.workers,
-    sessions: config.sessions,
-    servers: config.memcached.map((a) => formatHostPort(a.host, a.port)).join(", "),
-    https: () => https?.certificates.view() ?? null,
-    ...(fanout === null ? {} : { acme: () => acme?.manager.view() ?? startingView(config) }),
-  });
-  const sweeper = uploadSweeper(config, (m) => logs.error(mainRecord("notice", m)));
-  const pool: WorkerPool = new WorkerPool({
-    size: config.workers,
-    workerUrl: new URL("./lib/server/worker_main.ts", import.meta.url),
-    startMessage: (id) => ({
-      type: "start",
-      version: PROTOCOL_VERSION,
-      id,
-      config,
-      port,
-      templates,
-      sessionKey: session.key,
-      tls: https === null ? null : { port: https.port, material: https.certificates.current },
-      acmeChallenges: fanout?.tokens ?? {},
-    }),
-    onMessage(m) {
-      if (m.type === "tls") https?.certificates.onWorkerReply(m);
-      fanout?.onMessage(m);
-      const note = board.onMessage(m);
-      if (note !== null) logs.error({ ...mainRecord(note.level, note.message), module: "session" });
-      if (m.type === "status-request") {
-        pool.send(m.id, { type: "status", seq: m.seq, instance: board.snapshot(pool.restarts) });
-      }
-      if (m.type !== "log") return;
-      if (m.access !== null) logs.access(m.access);
-      if (m.errors !== null) logs.errorLines(m.errors, m.stderrText);
-    },
-    onEvent: (level, message) => {
-      logs.error(mainRecord(level, message));
-      // A worker that died may have left unfinished uploads: sweep once they are surely orphaned.
-      if (level === "crit") sweeper.later();
-    },
-  });
-  try {
-    await pool.start();
-  } catch (e) {
-    err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
-    await pool.stop(0);
-    await logs.close();
-    return 1;
-  }
-  const plain = `http://${formatHostPort(config.listen.host, port)}`;
-  const where = https?.certificates.current ? `${plain} and ${https.where}` : plain;
-  https?.certificates.start();
-  logs.error(
-    mainRecord(
-      "notice",
-      `${SERVER_NAME}/${SERVER_VERSION} listening on ${where} (${config.workers} workers)`,
-    ),
-  );
-  out(`${SERVER_NAME} listening on ${where} (${config.workers} workers)`);
-  // Plain HTTP serves already; the ACME client loads, and a certificate due is ordered, behind.
-  const acmeStarted = acmeSetup === null || fanout === null
-    ? Promise.resolve(null)
-    : startAutomaticCertificates(
-      acmeSetup,
-      { config, port, secret: session.key },
-      logs,
-      fanout,
-      // The new certificate.pem and key.pem: HTTPS serves them now, not at its next check.
-      () => https?.certificates.recheck("ACME"),
-    )
-      .then((started) => (acme = started));
-  sweeper.now();
-  // SIGUSR1 (nginx's signal for it) reopens the logs after logrotate renamed them. SIGHUP does
-  // the same for a server run as a service (an administrator may send it by habit; by default
-  // it would kill the process), but stops one run from a terminal, as closing the terminal
-  // should, rather than leave it serving in the background.
-  const hangUpStops = Deno.stdin.isTerminal();
-  const reopenOn = hangUpStops ? ["SIGUSR1"] as const : ["SIGUSR1", "SIGHUP"] as const;
-  for (const s of reopenOn) {
-    Deno.addSignalListener(s, () => {
-      void reopenLogs(logs, s);
-      if (s === "SIGHUP") https?.certificates.recheck(s); // reload the TLS material
-    });
-  }
-  const stopOn = hangUpStops
-    ? ["SIGINT", "SIGTERM", "SIGHUP"] as const
-    : ["SIGINT", "SIGTERM"] as const;
-  const signal = await new Promise<string>((res) => {
-    for (const s of stopOn) Deno.addSignalListener(s, () => res(s));
-  });
-  logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
-  board.stopping();
-  sweeper.stop();
-  https?.certificates.stop();
-  (await acmeStarted)?.close();
-  await pool.stop(config.shutdownGraceMs);
-  logs.error(mainRecord("notice", "shutdown complete"));
-  await logs.close();
-  return 0;
-}
-
-/**
- * HTTPS (TLSListen): resolve its port, read the certificate (tls_certificates.ts), and warn
- * once when the kernel would reset queued connections at each certificate swap. The workers
- * get the pair in their start message and `send()` gives them a new one; SIGHUP and an ACME
- * client call `certificates.recheck()`. Null when HTTPS is off.
- * @throws Error when the port cannot be bound or the files cannot serve (and may not be absent)
- */
-function startHttps(
-  config: Config,
-  logs: LogWriter,
-  send: (m: TlsMaterial) => void,
-): { port: number; where: string; certificates: TlsCertificates } | null {
-  const at = config.tlsListen;
-  if (at === null) return null;
-  const port = resolveListenPort(at.host, at.port);
-  const where = `https://${formatHostPort(at.host, port)}`;
-  const certificates = new TlsCertificates({
-    files: { certificate: config.tlsCertificate, key: config.tlsKey },
-    intervalMs: config.tlsReloadIntervalMs,
-    mayBeAbsent: certificateMayBeAbsent(config),
-    where,
-    workers: config.workers,
-    send,
-    log: (level, message) => logs.error({ ...mainRecord(level, message), module: "tls" }),
-    announce: (line) => out(`${SERVER_NAME} ${line}`),
-  });
-  certificates.loadAtStart();
-  // Closing a listener (each certificate swap) resets the connections in its accept queue
-  // unless the kernel moves them to another listener of the port (Linux >= 5.14).
-  const migrate = readKernelValue("/proc/sys/net/ipv4/tcp_migrate_req");
-  if (migrate === "0") {
-    const warning = "net.ipv4.tcp_migrate_req is 0: each certificate renewal may reset the " +
-      "connections waiting to be accepted on the HTTPS port; set it to 1 (see README, HTTPS)";
-    logs.error({ ...mainRecord("warn", warning), module: "tls" });
-    err(`${SERVER_NAME}: warning: ${warning}`);
-  } else if (migrate instanceof Error) {
-    logs.error({
-      ...mainRecord("info", `cannot read net.ipv4.tcp_migrate_req: ${migrate.message}`),
-      module: "tls",
-    });
-  }
-  return { port, where, certificates };
-}
-
-/** ACME On: ACMEStorage ready and ACMECA readable, or a ConfigError naming the key. */
-function checkAcmeSettings(config: Config, text: string): AcmeSetup {
-  try {
-    return checkAcme(config);
-  } catch (e) {
-    if (!(e instanceof AcmeSetupError)) throw e;
-    throw new ConfigError(e.message, { file: config.file, line: lineOf(text, e.key), key: e.key });
-  }
-}
-
-/** Start automatic certificates (plain HTTP serves already); null when they cannot start. */
-async function startAutomaticCertificates(
-  setup: AcmeSetup,
-  where: { config: Config; port: number; secret: string },
-  logs: LogWriter,
-  fanout: ChallengeFanout,
-  certificateWritten: () => void,
-): Promise<AcmeService | null> {
-  const log = (level: ErrorRecord["level"], message: string) =>
-    logs.error({ ...mainRecord(level, message), module: "acme" });
-  try {
-    return await startAcme(setup, {
-      ...where,
-      fanout,
-      log,
-      certificateWritten,
-    });
-  } catch (e) {
-    log(
-      "error",
-      `automatic certificates cannot start: ${e instanceof Error ? e.message : e}; ` +
-        "plain HTTP keeps serving",
-    );
-    return null;
-  }
-}
-
-/** Reopen both logs by name (log rotation) and say so in the (new) error log. */
-async function reopenLogs(logs: LogWriter, signal: string): Promise<void> {
-  const problems = await logs.reopen();
-  const note = signal === "SIGHUP"
-    ? " (http.conf is read only at start: restart to apply changes)"
-    : "";
-  logs.error(mainRecord("notice", `caught ${signal}, logs reopened${note}`));
-  for (const p of problems) {
-    logs.error(mainRecord("error", `cannot reopen ${p}; still writing to the old file`));
-  }
-}
-
-/**
- * Sweeps for orphaned upload temp files (see upload_sweep.ts) in the folders writes can reach:
- * at start and after a worker dies. Nothing to do when the server accepts no writes.
- */
-function uploadSweeper(config: Config, note: (message: string) => void) {
-  const prefixes = [...(config.writeAccess ? config.writePaths : []), ...config.uploadPaths];
-  const folders = prefixes.map((p) => join(config.documentRoot, p));
-  const olderThanMs = 2 * config.requestTimeoutMs;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running = false;
-  const run = async () => {
-    if (folders.length === 0 || running) return;
-    running = true;
-    try {
-      const removed = await sweepOrphanUploads({ root: config.documentRoot, folders, olderThanMs });
-      if (removed.length > 0) {
-        note(
-          `removed ${removed.length} unfinished upload file(s) left by an earlier crash, e.g. ` +
-            removed[0],
-        );
-      }
-    } finally {
-      running = false;
-    }
-  };
+/** What systemd tells a service through its environment (sd_notify.ts, reload_status.ts). */
+function systemdEnv(): SystemdEnv & { runtimeDir: string } {
+  const env = (k: string) => Deno.env.get(k) ?? "";
+  const watchdogPid = env("WATCHDOG_PID");
+  const usec = /^\d+$/.test(env("WATCHDOG_USEC")) ? Number(env("WATCHDOG_USEC")) : 0;
+  // RUNTIME_DIRECTORY may list several folders, separated by colons.
+  const runtimeDir = env("RUNTIME_DIRECTORY").split(":")[0]!;
   return {
-    now: () => void run(),
-    /** Sweep once the files of uploads cut short now are old enough to be swept. */
-    later() {
-      if (timer === null && folders.length > 0) {
-        timer = setTimeout(() => {
-          timer = null;
-          void run();
-        }, olderThanMs);
-      }
-    },
-    stop() {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-    },
+    notifySocket: env("NOTIFY_SOCKET"),
+    watchdogUsec: watchdogPid === "" || watchdogPid === String(Deno.pid) ? usec : 0,
+    socketDir: runtimeDir !== "" ? runtimeDir : "/tmp",
+    runtimeDir,
   };
 }
 
-async function main(): Promise<number> {
+/** Read http.conf and the session key, as start-up and every reload do. */
+function load(args: ReturnType<typeof parseCli>): Loaded {
+  const { config, text } = loadConfig(args);
+  return { config, text, session: loadSessionKey(config), warnings: ownFilesInRoot(config) };
+}
+
+/**
+ * Run the command line `argv`.
+ * @param workerUrl the worker entry (tests pass one that can be made to fail)
+ * @returns the exit status
+ */
+export async function main(
+  argv: string[],
+  workerUrl = new URL("./lib/server/worker_main.ts", import.meta.url),
+): Promise<number> {
   let args;
   try {
-    args = parseCli(Deno.args);
+    args = parseCli(argv);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}\n\n${HELP_TEXT}`);
     return 2;
@@ -504,36 +213,40 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  let loaded;
-  let session: SessionKey;
+  if (args.waitReload !== undefined) {
+    // ExecReload: the outcome of the reload the unit just asked for (reload_status.ts).
+    const { runtimeDir } = systemdEnv();
+    const r = await waitForReload({ dir: runtimeDir, sinceMs: args.waitReload, timeoutMs: 60_000 });
+    (r.ok ? out : err)(`${SERVER_NAME}: ${r.message}`);
+    return r.ok ? 0 : 1;
+  }
+  let loaded: Loaded;
   try {
-    loaded = loadConfig(args);
-    session = loadSessionKey(loaded.config);
+    loaded = load(args);
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
-  const { config, text } = loaded;
-  if (config.acme && config.memcached.length > 0 && session.generated) {
-    // The instances share the certificate's key through memcached, sealed with this secret.
-    err(`${SERVER_NAME}: ${
-      new ConfigError(
-        "with Memcached, the instances share the certificate through memcached, sealed with " +
-          "the session secret: set SessionKey or SessionKeyFile, the same on every instance",
-        { file: config.file, line: lineOf(text, "ACME"), key: "ACME" },
-      ).message
-    }`);
-    return 1;
+  for (const m of loaded.warnings) err(`${SERVER_NAME}: [warn] ${m}`);
+  if (args.checkConfig) {
+    return await checkConfig(loaded.config, loaded.text, { out, err }, SERVER_NAME);
   }
-  const misplaced = ownFilesInRoot(config);
-  for (const m of misplaced) err(`${SERVER_NAME}: [warn] ${m}`);
-  if (args.checkConfig) return await checkConfig(config, text, { out, err }, SERVER_NAME);
+  const systemd = systemdEnv();
   try {
-    return await run(config, text, session, misplaced);
+    return await runServer({
+      initial: loaded,
+      load: () => load(args),
+      workerUrl,
+      terminal: Deno.stdin.isTerminal(),
+      systemd,
+      runtimeDir: systemd.runtimeDir,
+      out,
+      err,
+    });
   } catch (e) {
     err(`${SERVER_NAME}: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
 }
 
-Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main(Deno.args));

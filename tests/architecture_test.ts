@@ -88,6 +88,9 @@ Deno.test("only adapter files touch Deno's file and network APIs", () => {
     "server/listener.ts",
     "server/site.ts",
     "server/worker_main.ts",
+    "server/lifecycle.ts", // error page templates, read once per generation
+    "server/reload_status.ts", // the reload outcome for systemd's ExecReload
+    "server/sd_notify.ts", // the datagram socket to systemd
     "server/preflight.ts", // --check-config: stats, lists and reads what start-up will use
     "server/tls_material.ts", // reads TLSCertificate and TLSKey (main thread)
     "server/tls_listener.ts", // Deno.listenTls

@@ -2,8 +2,9 @@
  * Run before the test suite: make sure the real programs the tests drive are installed
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
  * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
- * use with it; chattr for files even root cannot write; openssl, certutil, testssl, unshare and
- * ip for HTTPS; pebble for automatic certificates). On a fresh Debian machine, as root, missing
+ * use with it; chattr for files even root cannot write; openssl, certutil, testssl for HTTPS;
+ * pebble for automatic certificates; unshare, ip and sysctl for private namespaces; debootstrap
+ * and systemd-nspawn for the real-systemd test). On a fresh Debian machine, as root, missing
  * ones are installed with apt-get; otherwise the suite stops here with the command to run.
  */
 
@@ -15,7 +16,13 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
   { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
-  { cmd: "unshare", pkg: "util-linux" }, // a mount namespace: read-only and full folders
+  { cmd: "unshare", pkg: "util-linux" }, // mount and network namespaces (read-only and full folders, reloads)
+  { cmd: "nsenter", pkg: "util-linux" },
+  { cmd: "ip", pkg: "iproute2" }, // a network namespace's loopback
+  { cmd: "sysctl", pkg: "procps" }, // net.ipv4.tcp_migrate_req inside it
+  { cmd: "debootstrap", pkg: "debootstrap" }, // a Debian tree with a real systemd
+  { cmd: "systemd-nspawn", pkg: "systemd-container" }, // booted as a container
+  { cmd: "update-ca-certificates", pkg: "ca-certificates" }, // npm fetches inside it
   { cmd: "haproxy", pkg: "haproxy" }, // two instances behind a load balancer, PROXY protocol
   { cmd: "logrotate", pkg: "logrotate" }, // the shipped deploy/logrotate/httpserver, for real
   { cmd: "goaccess", pkg: "goaccess" }, // reads our access log as COMBINED

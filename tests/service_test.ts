@@ -31,7 +31,7 @@ const tasks = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json"))).tasks a
 /** ExecStart=, which must be a single command. */
 function execStart(): string[] {
   const all = values(unit, "Service", "ExecStart");
-  assertEquals(all.length, 1, "one ExecStart= (Type=simple)");
+  assertEquals(all.length, 1, "one ExecStart=");
   return command(all[0]!).argv;
 }
 
@@ -169,4 +169,24 @@ Deno.test("the compile task includes the worker entry and the permissions the se
     assert.ok(compile.includes(p), p);
     assert.ok(tasks["start"]!.includes(p), p);
   }
+});
+
+Deno.test("httpserver.service is Type=notify, with a reload that waits for the server's outcome", () => {
+  assertEquals(value(unit, "Service", "Type"), "notify");
+  assertEquals(value(unit, "Service", "NotifyAccess"), "main");
+  assertEquals(value(unit, "Service", "RuntimeDirectory"), "httpserver");
+  const reload = values(unit, "Service", "ExecReload").map((l) => command(l).argv);
+  assertEquals(reload.length, 1);
+  const [sh, dashC, script] = reload[0]!;
+  assertEquals([sh, dashC], ["/bin/sh", "-c"]);
+  // The time first, then the signal, then the wait for an outcome not older than that time,
+  // through the same program ExecStart= runs.
+  assert.match(
+    script!,
+    /^since=\$\(date \+%s%3N\) && kill -HUP "\$MAINPID" && exec (\S+) --wait-reload "\$since"$/,
+  );
+  assertEquals(/exec (\S+) --wait-reload/.exec(script!)![1], execStart()[0]);
+  // The watchdog outlasts the heartbeat, so a stuck worker is found by the heartbeat first.
+  const heartbeat = serviceConfig().workerHeartbeatMs;
+  assert.ok(timespanMs(value(unit, "Service", "WatchdogSec")) > 2 * heartbeat);
 });

@@ -28,6 +28,8 @@ export interface CliOptions {
   version: boolean;
   /** `--hash-password USER`: print a PasswordFile line for USER and exit. */
   hashPassword?: string;
+  /** `--wait-reload TIME`: wait for the outcome of a reload asked for at TIME (epoch ms). */
+  waitReload?: number;
 }
 
 /** Usage text listing every flag. */
@@ -44,9 +46,14 @@ Options:
   -w, --workers N            run N worker threads (1-256) instead of Workers
   -t, --check-config         check http.conf, print the result and exit (0 = valid)
       --hash-password USER   read a password from standard input, print a PasswordFile line
+      --wait-reload TIME     wait for the outcome of a reload asked for at TIME (ms since
+                             1970) and exit with it (systemd's ExecReload, after SIGHUP)
   -h, --help                 show this help and exit
   -V, --version              print the version and exit
 `;
+
+/** Times `--wait-reload` accepts, in ms since 1970 (`date +%s%3N`). */
+const EPOCH_MS_RANGE = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
 const OPTIONS = {
   config: { type: "string", short: "c" },
@@ -56,6 +63,7 @@ const OPTIONS = {
   workers: { type: "string", short: "w" },
   "check-config": { type: "boolean", short: "t" },
   "hash-password": { type: "string" },
+  "wait-reload": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -93,6 +101,9 @@ export function parseCli(args: string[]): CliOptions {
   }
   if (values.workers !== undefined) {
     out.workers = integer("--workers", values.workers, RANGES.Workers);
+  }
+  if (values["wait-reload"] !== undefined) {
+    out.waitReload = integer("--wait-reload", values["wait-reload"], EPOCH_MS_RANGE);
   }
   if (values["hash-password"] !== undefined) {
     out.hashPassword = userName(values["hash-password"]);

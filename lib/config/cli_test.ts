@@ -101,6 +101,17 @@ Deno.test("parseCli() rejects empty paths and bad user names", () => {
   }
 });
 
+Deno.test("parseCli() reads --wait-reload as milliseconds since 1970, digits only", () => {
+  assert.deepEqual(parseCli(["--wait-reload", "1765000000123"]), {
+    checkConfig: false,
+    help: false,
+    version: false,
+    waitReload: 1765000000123,
+  });
+  assert.throws(() => parseCli(["--wait-reload", "1.5e12"]), TypeError, "digits only");
+  assert.throws(() => parseCli(["--wait-reload", "99999999999999999999"]), RangeError);
+});
+
 Deno.test("HELP_TEXT lists every flag", () => {
   for (
     const flag of [
@@ -111,6 +122,7 @@ Deno.test("HELP_TEXT lists every flag", () => {
       "--tls-port",
       "--check-config",
       "--hash-password",
+      "--wait-reload",
       "--help",
       "--version",
       "-c,",

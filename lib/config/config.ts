@@ -61,6 +61,20 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The 1-based line of a top-level key in http.conf text, for messages about a value that
+ * parsed but cannot be used (a folder missing, a log that cannot be opened).
+ *
+ * @param text the http.conf text
+ * @param key the key name
+ * @returns the line of its first assignment, or `null`
+ */
+export function lineOf(text: string, key: string): number | null {
+  const lines = text.split("\n");
+  const i = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  return i < 0 ? null : i + 1;
+}
+
 /** Options of {@linkcode parseConfig}. */
 export interface ParseOptions {
   /** Absolute path of the file the text came from, or `null`. */
@@ -269,6 +283,7 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     requestTimeoutMs: D.DEFAULT_REQUEST_TIMEOUT_MS,
     sendTimeoutMs: D.DEFAULT_SEND_TIMEOUT_MS,
     shutdownGraceMs: D.DEFAULT_SHUTDOWN_GRACE_MS,
+    workerHeartbeatMs: D.DEFAULT_WORKER_HEARTBEAT_MS,
     maxRequestLine: D.DEFAULT_MAX_REQUEST_LINE,
     maxHeaderBytes: D.DEFAULT_MAX_HEADER_BYTES,
     maxHeaderCount: D.DEFAULT_MAX_HEADER_COUNT,

@@ -69,6 +69,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60 * SECOND_MS;
 export const DEFAULT_SEND_TIMEOUT_MS = 60 * SECOND_MS;
 /** `ShutdownGrace`: how long in-flight requests may finish after SIGTERM. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
+/**
+ * `WorkerHeartbeat`: a worker that leaves the main thread's ping unanswered this long is taken
+ * as stuck (a loop, a blocking call), terminated and replaced; 0 turns the heartbeat off.
+ */
+export const DEFAULT_WORKER_HEARTBEAT_MS = 10 * SECOND_MS;
+/** Shortest `WorkerHeartbeat` other than 0: a busy but healthy worker answers well within it. */
+export const MIN_WORKER_HEARTBEAT_MS = 500;
 
 // Request limits (bytes or counts).
 /** `MaxRequestLine` (-> 414). */
@@ -259,6 +266,7 @@ export const RANGES = {
   RequestTimeout: { min: 10, max: 24 * HOUR_MS },
   SendTimeout: { min: 10, max: 24 * HOUR_MS },
   ShutdownGrace: { min: 0, max: 10 * MINUTE_MS },
+  WorkerHeartbeat: { min: 0, max: HOUR_MS },
   MaxRequestLine: { min: 64, max: MIB },
   MaxHeaderBytes: { min: 256, max: 16 * MIB },
   MaxHeaderCount: { min: 1, max: 10_000 },

@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { ACME_KEYS } from "./acme_keys.ts";
 import type { Config, HostPort, LogLevel } from "./types.ts";
 import {
+  MIN_WORKER_HEARTBEAT_MS,
   PORT_RANGE,
   RANGES,
   REMOTE_PORT_RANGE,
@@ -194,6 +195,13 @@ const int = (r: { min: number; max: number }): FieldParser<number> => (v) => par
 const size = (r: { min: number; max: number }): FieldParser<number> => (v) => parseSize(v, r);
 const duration = (r: { min: number; max: number }): FieldParser<number> => (v) =>
   parseDuration(v, r);
+/** 0 (off), or long enough for a busy but healthy worker to answer. */
+const heartbeat: FieldParser<number> = (v) => {
+  const r = parseDuration(v, RANGES.WorkerHeartbeat);
+  return r.ok && r.value !== 0 && r.value < MIN_WORKER_HEARTBEAT_MS
+    ? bad(`0 (off) or a duration of at least ${MIN_WORKER_HEARTBEAT_MS}ms`)
+    : r;
+};
 const PATH_LIST = `URL paths starting with "/", separated by spaces or commas`;
 
 const cookieScope: FieldParser<"html" | "all" | readonly string[]> = (v) => {
@@ -232,6 +240,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   RequestTimeout: field("requestTimeoutMs", duration(RANGES.RequestTimeout)),
   SendTimeout: field("sendTimeoutMs", duration(RANGES.SendTimeout)),
   ShutdownGrace: field("shutdownGraceMs", duration(RANGES.ShutdownGrace)),
+  WorkerHeartbeat: field("workerHeartbeatMs", heartbeat),
   MaxRequestLine: field("maxRequestLine", size(RANGES.MaxRequestLine)),
   MaxHeaderBytes: field("maxHeaderBytes", size(RANGES.MaxHeaderBytes)),
   MaxHeaderCount: field("maxHeaderCount", int(RANGES.MaxHeaderCount)),

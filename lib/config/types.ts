@@ -63,6 +63,8 @@ export interface Config {
   readonly sendTimeoutMs: number;
   /** [ShutdownGrace] time to drain after SIGTERM. */
   readonly shutdownGraceMs: number;
+  /** [WorkerHeartbeat] a worker silent this long is replaced (0 = off). */
+  readonly workerHeartbeatMs: number;
   /** [MaxRequestLine] (-> 414) */
   readonly maxRequestLine: number;
   /** [MaxHeaderBytes] whole head including the request line (-> 431). */

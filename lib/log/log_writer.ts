@@ -52,6 +52,19 @@ export class LogOpenError extends Error {
   }
 }
 
+/** The files of both logs (null for a log that is Off). */
+async function openTargets(
+  t: LogTargets,
+): Promise<{ access: LogFile | null; errors: LogFile | null }> {
+  const access = t.accessLog === "" ? null : await openAppend("AccessLog", t.accessLog);
+  try {
+    return { access, errors: t.errorLog === "" ? null : await openAppend("ErrorLog", t.errorLog) };
+  } catch (e) {
+    access?.close();
+    throw e;
+  }
+}
+
 async function openAppend(key: "AccessLog" | "ErrorLog", path: string): Promise<Deno.FsFile> {
   try {
     return await Deno.open(path, { append: true, create: true, write: true });
@@ -183,22 +196,17 @@ export class Appender {
 
 /** The main thread's log sink. */
 export class LogWriter {
-  readonly #access: Appender | null;
-  readonly #errors: Appender | null;
-  readonly #logger: Logger | null;
-  readonly #targets: LogTargets;
+  #access: Appender | null;
+  #errors: Appender | null;
+  readonly #logger: Logger;
+  #targets: LogTargets;
   #closed = false;
 
-  private constructor(
-    access: Appender | null,
-    errors: Appender | null,
-    logger: Logger | null,
-    targets: LogTargets,
-  ) {
+  private constructor(access: Appender | null, errors: Appender | null, targets: LogTargets) {
     this.#access = access;
     this.#errors = errors;
-    this.#logger = logger;
     this.#targets = targets;
+    this.#logger = getLogger(["httpserver"]);
   }
 
   /**
@@ -206,32 +214,57 @@ export class LogWriter {
    * @throws LogOpenError naming the key
    */
   static async open(t: LogTargets): Promise<LogWriter> {
-    let access: Appender | null = null;
-    if (t.accessLog !== "") {
-      access = new Appender(await openAppend("AccessLog", t.accessLog), t.accessLog);
+    const files = await openTargets(t);
+    const w = new LogWriter(
+      files.access === null ? null : new Appender(files.access, t.accessLog),
+      files.errors === null ? null : new Appender(files.errors, t.errorLog),
+      t,
+    );
+    const pid = Deno.pid;
+    // LogTape routes records by category and level; the sink formats them Apache-style and
+    // hands them to the same batching appender as the access log (LogTape's own file sink
+    // issued one write per line, a quarter of the main thread under a 404 storm).
+    await configure({
+      reset: true,
+      sinks: {
+        errorLog: (r: LogRecord) =>
+          w.#errors?.push(formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n"),
+      },
+      loggers: [
+        { category: ["httpserver"], sinks: ["errorLog"], lowestLevel: "debug" },
+        { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+      ],
+    });
+    return w;
+  }
+
+  /**
+   * Open the files of `t` (a reload's new configuration) without using them yet: commit() then
+   * switches to them between batches, as reopen() does; discard() closes them.
+   * @throws LogOpenError naming the key, leaving the current files in use
+   */
+  async prepare(t: LogTargets): Promise<{ commit(): void; discard(): void }> {
+    const files = await openTargets(t);
+    return {
+      commit: () => {
+        this.#access = this.#switch(this.#access, files.access, t.accessLog);
+        this.#errors = this.#switch(this.#errors, files.errors, t.errorLog);
+        this.#targets = t;
+      },
+      discard: () => {
+        for (const f of [files.access, files.errors]) f?.close();
+      },
+    };
+  }
+
+  #switch(current: Appender | null, file: LogFile | null, name: string): Appender | null {
+    if (current === null) return file === null ? null : new Appender(file, name);
+    if (file === null) {
+      void current.close(); // the log was turned off: finish what is queued, then close
+      return null;
     }
-    let logger: Logger | null = null;
-    let errors: Appender | null = null;
-    if (t.errorLog !== "") {
-      const appender = errors = new Appender(await openAppend("ErrorLog", t.errorLog), t.errorLog);
-      const pid = Deno.pid;
-      // LogTape routes records by category and level; the sink formats them Apache-style and
-      // hands them to the same batching appender as the access log (LogTape's own file sink
-      // issued one write per line, a quarter of the main thread under a 404 storm).
-      await configure({
-        reset: true,
-        sinks: {
-          errorLog: (r: LogRecord) =>
-            appender.push(formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n"),
-        },
-        loggers: [
-          { category: ["httpserver"], sinks: ["errorLog"], lowestLevel: "debug" },
-          { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-        ],
-      });
-      logger = getLogger(["httpserver"]);
-    }
-    return new LogWriter(access, errors, logger, t);
+    current.reopen(file);
+    return current;
   }
 
   /** Append access-log lines (whole lines, each ending with "\n"). */
@@ -253,7 +286,7 @@ export class LogWriter {
   /** Write an error record if its level is enabled. */
   error(r: ErrorRecord): void {
     if (LEVEL_RANK[r.level] < LEVEL_RANK[this.#targets.level]) return;
-    this.#logger?.[TAPE_METHOD[r.level]]("{message}", { message: r.message, record: r });
+    this.#logger[TAPE_METHOD[r.level]]("{message}", { message: r.message, record: r });
     const s = this.#targets.stderrLevel;
     if (s !== null && LEVEL_RANK[r.level] >= LEVEL_RANK[s]) {
       toStderr(formatErrorLine(r, Deno.pid) + "\n");
@@ -292,7 +325,7 @@ export class LogWriter {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#access?.close();
-    if (this.#logger !== null) await dispose();
+    await dispose();
     await this.#errors?.close();
   }
 }

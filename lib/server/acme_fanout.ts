@@ -13,8 +13,8 @@ export const ACK_TIMEOUT_MS = 2000;
 
 /** What the fan-out needs of the worker pool. */
 export interface FanoutOptions {
-  /** Worker ids are 1..workers. */
-  readonly workers: number;
+  /** The ids of the workers serving now (they change with reloads and replacements). */
+  ids(): readonly number[];
   /** Post to one worker; false when it is not running. */
   send(id: number, m: ToWorker): boolean;
   /** Default ACK_TIMEOUT_MS. */
@@ -61,7 +61,7 @@ export class ChallengeFanout {
   #broadcast(token: string, keyAuthorization: string | null): Promise<void> {
     const seq = ++this.#seq;
     const ids = new Set<number>();
-    for (let id = 1; id <= this.#o.workers; id++) {
+    for (const id of this.#o.ids()) {
       if (this.#o.send(id, { type: "acme-challenge", seq, token, keyAuthorization })) ids.add(id);
     }
     if (ids.size === 0) return Promise.resolve();

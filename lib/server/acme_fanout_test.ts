@@ -7,7 +7,7 @@ const T = "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0";
 function pool(running: number[]) {
   const sent: Array<[number, ToWorker]> = [];
   const fanout = new ChallengeFanout({
-    workers: 3,
+    ids: () => [1, 2, 3],
     ackTimeoutMs: 50,
     send: (id, m) => running.includes(id) && (sent.push([id, m]), true),
   });

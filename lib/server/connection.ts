@@ -33,6 +33,12 @@ export interface ConnectionHooks extends WriterHooks {
   handle: Handler;
   /** Whether the server is shutting down (finish the current response, then close). */
   draining(): boolean;
+  /**
+   * Whether an idle connection closes at once rather than wait for its next request (on
+   * shutdown; absent = never). The workers a reload retires answer the next request with
+   * `Connection: close` instead, so no request meets a connection closing under it.
+   */
+  closeIdle?(): boolean;
 }
 
 /** Where a connection is in its life; decides what a timeout does. */
@@ -120,7 +126,7 @@ export class Connection implements Slotted {
         if (this.#timedOut !== null) break;
         const r = this.#bufferedHead();
         if (r === null) {
-          if (this.#h.draining() && this.idle) break;
+          if (this.idle && this.#h.closeIdle?.()) break;
           const inp = this.#in;
           if (inp.end === inp.buf.length) {
             if (inp.start === 0 && inp.buf.length >= this.#s.limits.maxHeaderBytes) {
@@ -234,9 +240,13 @@ export class Connection implements Slotted {
     });
   }
 
-  /** True while waiting for a new request with nothing buffered (safe to close on shutdown). */
+  /**
+   * True while a kept-alive connection waits for its next request with nothing buffered (safe
+   * to close on shutdown). A new connection is not idle: its client is about to send its first
+   * request and has no reason to expect a close.
+   */
   get idle(): boolean {
-    return this.phase === "idle" && this.#in.empty;
+    return this.phase === "idle" && this.#in.empty && this.#requests > 0;
   }
 
   /**

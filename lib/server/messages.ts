@@ -10,7 +10,7 @@ import type { SessionStats } from "../session/manager.ts";
 import type { TlsMaterial } from "./tls_material.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** What a worker needs to serve HTTPS. */
 export interface TlsStart {
@@ -38,7 +38,15 @@ export type ToWorker =
     /** ACME challenge tokens being answered now -> their key authorizations (ACME On). */
     readonly acmeChallenges: Readonly<Record<string, string>>;
   }
-  | { readonly type: "stop"; readonly graceMs: number }
+  /**
+   * Stop accepting, finish what is in flight within graceMs, then report "stopped". On
+   * "shutdown" idle keep-alive connections are closed at once; on "reload" (a newer generation
+   * already listens) they stay until their next request, answered with `Connection: close`,
+   * or their KeepAliveTimeout, so no client request meets a connection closing under it.
+   */
+  | { readonly type: "stop"; readonly graceMs: number; readonly reason: StopReason }
+  /** The heartbeat: answer with a "pong" of the same seq (see heartbeat.ts). */
+  | { readonly type: "ping"; readonly seq: number }
   /** Serve this certificate from now on: open a listener with it, then close the old one. */
   | { readonly type: "tls"; readonly material: TlsMaterial }
   /** Answer an ACME challenge token from now on (null: stop answering it); acknowledge seq. */
@@ -50,6 +58,9 @@ export type ToWorker =
   }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
+
+/** Why a worker is asked to stop. */
+export type StopReason = "shutdown" | "reload";
 
 /** Per-worker counters reported with each log batch. */
 export interface WorkerStats {
@@ -79,6 +90,8 @@ export type FromWorker =
     readonly stderrText: string;
     readonly stats: WorkerStats;
   }
+  /** The worker's listener is closed: no new connection reaches it ("stop" received). */
+  | { readonly type: "closed"; readonly id: number }
   | { readonly type: "stopped"; readonly id: number }
   /** The worker opened (or failed to open) its HTTPS listener with a pair (start or "tls"). */
   | {
@@ -92,6 +105,7 @@ export type FromWorker =
   }
   /** The worker applied the "acme-challenge" message `seq`. */
   | { readonly type: "acme-challenge-ack"; readonly id: number; readonly seq: number }
+  | { readonly type: "pong"; readonly id: number; readonly seq: number }
   /** Once a second: counters since the last report and cumulative session counts. */
   | {
     readonly type: "stats";

@@ -43,7 +43,7 @@ export interface BoardOptions {
   /** HTTPS as the main thread knows it (address, certificate); null when HTTPS is off. */
   readonly https?: () => Omit<HttpsView, "connections" | "requests"> | null;
   /** Automatic certificates' state (ACME On), read at each snapshot. */
-  readonly acme?: () => AcmeView;
+  readonly acme?: () => AcmeView | null;
   readonly now?: () => number;
 }
 
@@ -67,7 +67,7 @@ export type BoardLog = Pick<ErrorRecord, "level" | "message">;
 
 /** Aggregates worker reports for the status page. */
 export class StatusBoard {
-  readonly #o: BoardOptions;
+  #o: BoardOptions;
   readonly #now: () => number;
   readonly #started: number;
   readonly #slots = new Map<number, Slot>();
@@ -83,9 +83,7 @@ export class StatusBoard {
     this.#o = o;
     this.#now = o.now ?? Date.now;
     this.#started = this.#now();
-    for (let id = 1; id <= o.workers; id++) {
-      this.#slots.set(id, { state: "starting", stats: ZERO_STATS, lastHeardMs: 0, sessions: null });
-    }
+    this.addWorkers(Array.from({ length: o.workers }, (_, i) => i + 1));
     this.#store = {
       state: o.servers === "" ? "off" : "starting",
       since: this.#started,
@@ -123,9 +121,46 @@ export class StatusBoard {
     return null;
   }
 
-  /** Mark every worker as stopping (shutdown began). */
-  stopping(): void {
-    for (const s of this.#slots.values()) if (s.state !== "stopped") s.state = "stopping";
+  /** Mark workers (by default every one) as stopping: shutdown, or a reload retiring them. */
+  stopping(ids: Iterable<number> = this.#slots.keys()): void {
+    for (const id of ids) {
+      const s = this.#slots.get(id);
+      if (s !== undefined && s.state !== "stopped") s.state = "stopping";
+    }
+  }
+
+  /** Show new workers (a reload's generation) as starting. */
+  addWorkers(ids: Iterable<number>): void {
+    for (const id of ids) {
+      this.#slots.set(id, { state: "starting", stats: ZERO_STATS, lastHeardMs: 0, sessions: null });
+    }
+  }
+
+  /**
+   * Forget workers that are gone (a generation retired by a reload); their session counts stay
+   * in the totals, as a replaced worker's do. Request and byte counts live in the counters.
+   */
+  dropWorkers(ids: Iterable<number>): void {
+    for (const id of ids) {
+      const s = this.#slots.get(id);
+      if (s === undefined) continue;
+      if (s.sessions !== null) addSessions(this.#retired, s.sessions);
+      this.#slots.delete(id);
+      this.#down.delete(id);
+    }
+  }
+
+  /** Settings a reload may change: the session switch and the store's servers. */
+  reconfigure(o: Pick<BoardOptions, "sessions" | "servers">): void {
+    if (o.servers !== this.#o.servers) {
+      this.#store = {
+        state: o.servers === "" ? "off" : "starting",
+        since: this.#now(),
+        detail: "",
+      };
+      this.#down.clear();
+    }
+    this.#o = { ...this.#o, ...o };
   }
 
   #sample(now: number): void {

@@ -28,7 +28,7 @@ import {
 } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
-import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./messages.ts";
+import { type FromWorker, PROTOCOL_VERSION, type StopReason, type ToWorker } from "./messages.ts";
 import { buildPipeline, type Pipeline, type WorkerPipeline } from "./pipeline.ts";
 import type { WorkerCounters } from "./request_counters.ts";
 import { ResponseWriter } from "./response_writer.ts";
@@ -63,7 +63,10 @@ const clock = new LoopClock();
 let listener: Deno.Listener | null = null;
 let tls: TlsEndpoint | null = null;
 let stalled: StalledHandshakes | null = null;
+/** The accept loop; settles once the listener is closed. */
+let accepting: Promise<void> | null = null;
 let draining = false;
+let stopReason: StopReason = "shutdown";
 /** Open connections, and TLS connections still in their handshake (both swept on deadline). */
 const connections = new SlotList<Connection | TlsHandshake>();
 const accessLines = new AccessLineBuffer(ACCESS_BUFFER_BYTES);
@@ -156,6 +159,7 @@ function hooks(
     },
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,
+    closeIdle: () => draining && stopReason === "shutdown",
     responded: pipeline.responded,
   };
 }
@@ -186,7 +190,11 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     maxPerClient: config.maxConnectionsPerClient,
     workers: config.workers,
   });
-  const accepting: AcceptHost = { clock, draining: () => draining, error: (l, m) => h.error(l, m) };
+  const acceptHost: AcceptHost = {
+    clock,
+    draining: () => draining,
+    error: (l, m) => h.error(l, m),
+  };
   try {
     listener = Deno.listen({ hostname: config.listen.host, port: msg.port, reusePort: true });
   } catch (e) {
@@ -199,7 +207,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     tls = new TlsEndpoint({
       hostname: config.tlsListen.host,
       port: msg.tls.port,
-      serve: (l) => acceptLoop(l, (conn) => acceptTls(conn, tlsSettings, h, admission), accepting),
+      serve: (l) => acceptLoop(l, (conn) => acceptTls(conn, tlsSettings, h, admission), acceptHost),
     });
     if (msg.tls.material !== null && !serveTls(msg.tls.material, true)) return;
   }
@@ -207,7 +215,7 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   setInterval(sweep, SWEEP_MS);
   setInterval(tick, STATS_MS);
   post({ type: "ready", id });
-  await acceptLoop(listener, (conn) => {
+  accepting = acceptLoop(listener, (conn) => {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const peer: Peer = { ip: addr.hostname, port: addr.port };
     // Per-client and per-worker limits; a full worker closes the connection waiting longest.
@@ -218,7 +226,8 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     if (d.kind === "evict") d.victim.evict();
     admission.opened(peer.ip);
     run(new Connection(connTransport(conn), peer, settings, h), () => admission.closed(peer.ip));
-  }, accepting);
+  }, acceptHost);
+  await accepting;
   // The listener closed without a shutdown: die, so the pool starts a replacement.
   if (!draining) throw new Error("the listener closed unexpectedly");
 }
@@ -340,15 +349,27 @@ function sweep(): void {
   stalled?.flush();
 }
 
-async function stop(graceMs: number): Promise<void> {
+/**
+ * Stop accepting, say so, and finish within graceMs (see the "stop" message): on shutdown idle
+ * connections close at once; on reload they wait for their next request or their timeout.
+ */
+async function stop(graceMs: number, reason: StopReason): Promise<void> {
+  stopReason = reason;
+  if (draining) return; // a shutdown while a reload retires this worker: idle ones close now
   draining = true;
   try {
     listener?.close();
   } catch { /* already closed */ }
   tls?.close();
+  // Once the accept loop has ended, the listening socket is gone from the SO_REUSEPORT group:
+  // from then on every new connection goes to the newer generation.
+  await accepting?.catch(() => {});
+  post({ type: "closed", id });
   const until = Date.now() + graceMs;
   while (connections.size > 0 && Date.now() < until) {
-    for (const c of connections.snapshot()) if (c.idle) c.close();
+    if (stopReason === "shutdown") {
+      for (const c of connections.snapshot()) if (c.idle) c.close();
+    }
     stalled?.flush();
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -369,8 +390,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       throw new Error(`Worker protocol ${m.version} is not ${PROTOCOL_VERSION}`);
     }
     void serve(m);
+  } else if (m.type === "ping") {
+    post({ type: "pong", id, seq: m.seq });
   } else if (m.type === "stop") {
-    void stop(m.graceMs);
+    void stop(m.graceMs, m.reason);
   } else if (m.type === "status") {
     status?.onStatus(m.seq, m.instance);
   } else if (m.type === "tls") {

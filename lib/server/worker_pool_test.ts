@@ -24,7 +24,10 @@ Deno.test("WorkerPool replaces a worker that dies, keeping the others and the ma
   while (pool.ready < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assertEquals(pool.restarts, 1);
   assertEquals(pool.ready, 2);
-  assertEquals(ready.sort(), [1, 1, 2]);
+  // The replacement of worker 1 reported ready. (The crashed instance's own "ready" may be
+  // dropped: its error event can overtake that message, and the pool terminates it then.)
+  assertEquals(ready.filter((id) => id === 2), [2]);
+  assertEquals(ready.includes(1), true);
   assertEquals(events.length, 1);
   assert.match(
     events[0]!,

@@ -13,8 +13,10 @@ export const REPO = join(dirname(fromFileUrl(import.meta.url)), "..", "..");
 export interface ServerOptions {
   /** http.conf keys to set (replacing the bundled value), e.g. { DirectoryListing: "On" }. */
   readonly conf?: Readonly<Record<string, string>>;
-  /** Extra raw lines appended to http.conf (e.g. a [CacheControl] section). */
+  /** Extra raw lines appended to http.conf (e.g. an [ErrorDocument] section). */
   readonly extra?: string;
+  /** A last edit of the http.conf text (e.g. a rule added under [CacheControl]). */
+  readonly edit?: (text: string) => string;
   /** Copy www/html into the temp folder and serve the copy (default true). */
   readonly copySite?: boolean;
   /** Extra command-line arguments. */
@@ -28,6 +30,10 @@ export interface ServerOptions {
    * as when started by hand; `proc` is then script's process, the server its only child.
    */
   readonly terminal?: boolean;
+  /** Environment variables for the server (added to the test's own). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The program to run instead of main.ts (a fixture wrapping it). */
+  readonly entry?: string;
   /**
    * Called with the document root once the site is copied, before the server starts; returns
    * a command that runs the server given as its trailing arguments (and execs it, so signals
@@ -54,6 +60,15 @@ export interface TestServer {
   stop(signal?: Deno.Signal): Promise<number>;
   /** Text of a log file in the temp folder (after the server flushed it). */
   readLog(name: "access.log" | "error.log"): string;
+  /**
+   * Rewrite http.conf as startServer wrote it, with `conf` keys replaced and `extra` appended
+   * (to be applied by a reload).
+   */
+  rewriteConfig(
+    conf: Readonly<Record<string, string>>,
+    extra?: string,
+    edit?: (text: string) => string,
+  ): void;
 }
 
 /** The bundled http.conf with some keys replaced (ErrorPages made absolute so it works from a temp folder). */
@@ -101,7 +116,7 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   const root = o.copySite === false ? join(REPO, "www", "html") : join(dir, "html");
   if (o.copySite !== false) copyTree(join(REPO, "www", "html"), root);
   Deno.mkdirSync(join(dir, "logs"));
-  const conf = configText({
+  const base = {
     Listen: "127.0.0.1:0",
     DocumentRoot: root,
     ErrorPages: join(REPO, "error"),
@@ -109,13 +124,18 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     ErrorLog: join(dir, "logs", "error.log"),
     Workers: String(o.workers ?? 2),
     Memcached: "",
-    ...o.conf,
-  }, o.extra);
-  Deno.writeTextFileSync(join(dir, "http.conf"), conf);
+  };
+  const writeConf = (
+    conf: Readonly<Record<string, string>>,
+    extra?: string,
+    edit = (t: string) => t,
+  ) =>
+    Deno.writeTextFileSync(join(dir, "http.conf"), edit(configText({ ...base, ...conf }, extra)));
+  writeConf(o.conf ?? {}, o.extra, o.edit);
   const run = [
     Deno.execPath(),
     ...RUN_FLAGS.filter((f) => !(o.withoutFfi && f === "--allow-ffi")),
-    join(REPO, "main.ts"),
+    o.entry ?? join(REPO, "main.ts"),
     "--config",
     join(dir, "http.conf"),
     ...(o.args ?? []),
@@ -133,6 +153,7 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
+    env: o.env ?? {},
   }).spawn();
   let out = "";
   let err = "";
@@ -162,6 +183,7 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
       return status.code;
     },
     readLog: (name) => Deno.readTextFileSync(join(dir, "logs", name)),
+    rewriteConfig: writeConf,
   };
   return server;
 }

@@ -61,13 +61,40 @@ export function words(v: string): string[] {
 
 /**
  * An Exec*= command line: the prefixes (`-`, `@`, `:`, `+`, `!`) and the words of the
- * command, the program first. Quoting is not supported (the tests' unit does not quote).
- * @throws {Error} for a quoted command line
+ * command, the program first. Words may be quoted as systemd.syntax(7) allows: in single or
+ * double quotes, with backslash escapes of the next character in double quotes; `%%` is a
+ * literal `%` (other specifiers are not expanded).
+ * @throws {SyntaxError} for an unterminated quote or another specifier
  */
 export function command(v: string): { prefixes: string; argv: string[] } {
   const m = /^([-@:+!]*)(.*)$/.exec(v)!;
-  if (/["']/.test(m[2]!)) throw new Error(`Quoted command lines are not supported: ${v}`);
-  return { prefixes: m[1]!, argv: words(m[2]!) };
+  const argv: string[] = [];
+  let word: string | null = null;
+  let quote = "";
+  const text = m[2]!;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "" && /\s/.test(c)) {
+      if (word !== null) argv.push(word);
+      word = null;
+    } else if (quote === "" && (c === "'" || c === '"')) {
+      quote = c;
+      word ??= "";
+    } else if (c === quote) {
+      quote = "";
+    } else if (c === "\\" && quote === '"' && i + 1 < text.length) {
+      word = (word ?? "") + text[++i];
+    } else if (c === "%") {
+      if (text[i + 1] !== "%") throw new SyntaxError(`Unsupported specifier in: ${v}`);
+      word = (word ?? "") + "%";
+      i++;
+    } else {
+      word = (word ?? "") + c;
+    }
+  }
+  if (quote !== "") throw new SyntaxError(`Unterminated quote in: ${v}`);
+  if (word !== null) argv.push(word);
+  return { prefixes: m[1]!, argv };
 }
 
 const TIME_UNITS_MS: Readonly<Record<string, number>> = {
