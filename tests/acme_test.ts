@@ -18,6 +18,8 @@ const KEY = "acme-test-session-key-0123456789";
 
 function acmeConf(pebble: Pebble, storage: string, more: Record<string, string> = {}) {
   return {
+    // ACME needs HTTPS (it serves the certificate there); on a probed port below 32768.
+    TLSListen: `127.0.0.1:${lowFreePort()}`,
     ACME: "On",
     ACMEDomains: "localhost",
     ACMEEmail: "admin@example.org",
@@ -148,7 +150,11 @@ Deno.test("a fresh server obtains a certificate from pebble, answering HTTP-01 o
         "m",
       ),
     );
-    assert.deepEqual(s.stdout().trim().split("\n").length, 1, "stdout has the listening line only");
+    // The start line names plain HTTP only; HTTPS says so when the certificate brings it up.
+    assert.match(
+      s.stdout(),
+      /^httpserver listening on http:\/\/\S+ \(\d+ workers\)\nhttpserver listening on https:\/\/127\.0\.0\.1:\d+\n$/,
+    );
     assert.equal(await s.stop(), 0);
     server = null;
 
@@ -180,7 +186,7 @@ Deno.test("a fresh server obtains a certificate from pebble, answering HTTP-01 o
   }
 });
 
-Deno.test("a short-lived certificate is renewed when a third of its life remains, while plain HTTP serves every request", async () => {
+Deno.test("a short-lived certificate is renewed when a third of its life remains, under plain-HTTP and HTTPS load, and HTTPS serves the new one", async () => {
   const dir = tempDir();
   const port = lowFreePort();
   // 9 s of validity: renewal 6 s after issue.
@@ -188,6 +194,7 @@ Deno.test("a short-lived certificate is renewed when a third of its life remains
   const storage = join(dir, "acme");
   let server: TestServer | null = null;
   let stop = false;
+  let client: Deno.HttpClient | null = null;
   try {
     server = await startServer({
       conf: { Listen: `127.0.0.1:${port}`, ...acmeConf(pebble, storage) },
@@ -195,41 +202,73 @@ Deno.test("a short-lived certificate is renewed when a third of its life remains
     const s = server;
     const cert = join(storage, "certificate.pem");
     const obtained = () => acmeLines(s, "notice").filter((l) => /obtained from/.test(l)).length;
+    const serving = () =>
+      s.readLog("error.log").split("\n").filter((l) => /\[tls:notice\].*HTTPS now serves/.test(l))
+        .length;
     await eventually(() => exists(cert) && obtained() >= 1, ISSUE_MS, "the first certificate");
+    // Plain HTTP served from the start; HTTPS comes up with the certificate, saying so.
+    let tlsPort = 0;
+    await eventually(
+      () => {
+        const m = /^httpserver listening on https:\/\/127\.0\.0\.1:(\d+)$/m.exec(s.stdout());
+        tlsPort = Number(m?.[1] ?? 0);
+        return tlsPort > 0 && serving() >= 1;
+      },
+      ISSUE_MS,
+      "HTTPS up with the first certificate",
+    );
     const first = await notAfterMs(cert);
     const firstPem = Deno.readTextFileSync(cert);
-    // Requests, one connection each, all through the renewal.
+    client = Deno.createHttpClient({ caCerts: [await pebble.root()] });
+    const https = client;
+    // Requests, one connection each, all through the renewal: plain and HTTPS in turn.
     let ok = 0;
+    let okTls = 0;
     const failed: string[] = [];
     const load = (async () => {
-      while (!stop) {
+      for (let i = 0; !stop; i++) {
+        const tls = i % 2 === 1;
         try {
-          const r = await fetch(`${s.url}/`, { headers: { connection: "close" } });
+          const r = tls
+            ? await fetch(`https://localhost:${tlsPort}/`, { client: https })
+            : await fetch(`${s.url}/`, { headers: { connection: "close" } });
           await r.body?.cancel();
-          if (r.status === 200) ok++;
-          else failed.push(`HTTP ${r.status}`);
+          if (r.status !== 200) failed.push(`HTTP ${r.status}`);
+          else if (tls) okTls++;
+          else ok++;
         } catch (e) {
           failed.push(String(e));
         }
       }
     })();
-    await eventually(() => obtained() >= 2, 30_000, "the renewed certificate");
+    await eventually(() => obtained() >= 2 && serving() >= 2, 30_000, "the renewed certificate");
     stop = true;
     await load;
     const second = await notAfterMs(cert);
     assert.notEqual(Deno.readTextFileSync(cert), firstPem);
     assert.ok(second > first, `the new certificate lasts longer (${second} > ${first})`);
     assert.deepEqual(failed, []);
-    assert.ok(ok > 0);
+    assert.ok(ok > 0 && okTls > 0, `plain ${ok}, HTTPS ${okTls}`);
+    // What HTTPS hands a new client now is the renewed certificate.
+    const served = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `openssl s_client -connect 127.0.0.1:${tlsPort} -servername localhost </dev/null ` +
+        "2>/dev/null | openssl x509 -noout -enddate",
+      ],
+      stdout: "piped",
+    }).output();
+    const servedEnd = new TextDecoder().decode(served.stdout).trim().replace(/^notAfter=/, "");
+    assert.equal(Date.parse(servedEnd), second, `served: ${servedEnd}`);
     const renewed = acmeLines(s, "notice").filter((l) => /obtained from/.test(l))[1]!;
     assert.match(
       renewed,
       /certificate for localhost obtained from .*: valid until .*, renewal from /,
     );
     assert.equal(acmeLines(s, "error").length, 0, s.readLog("error.log"));
-    // Once the https branch is merged, the same renewal under HTTPS load belongs here.
   } finally {
     stop = true;
+    client?.close();
     await server?.stop();
     await pebble.stop();
   }
@@ -350,6 +389,7 @@ Deno.test("an instance answers a challenge another instance sealed into memcache
       conf: {
         Memcached: `127.0.0.1:${mc.port}`,
         MemcachedTimeout: "2s",
+        TLSListen: `127.0.0.1:${lowFreePort()}`,
         ACME: "On",
         ACMEDomains: "localhost",
         // No CA answers here: this instance orders nothing itself.
@@ -381,12 +421,23 @@ Deno.test("an instance answers a challenge another instance sealed into memcache
   }
 });
 
-Deno.test("start-up refuses ACMEStorage open to others, and ACME with Memcached but no shared SessionKey", async () => {
+Deno.test("start-up refuses ACME without TLSListen, ACMEStorage open to others, and ACME with Memcached but no shared SessionKey", async () => {
   const dir = tempDir();
   const storage = join(dir, "open");
   Deno.mkdirSync(storage, { mode: 0o755 });
   Deno.chmodSync(storage, 0o755);
-  const base = { ACME: "On", ACMEDomains: "localhost", ACMEStorage: storage, SessionKey: KEY };
+  const base = {
+    TLSListen: `127.0.0.1:${lowFreePort()}`,
+    ACME: "On",
+    ACMEDomains: "localhost",
+    ACMEStorage: storage,
+    SessionKey: KEY,
+  };
+  // ACME serves its certificate over HTTPS: without TLSListen it is refused, naming both keys.
+  await assert.rejects(
+    startServer({ conf: { ...base, TLSListen: "Off" } }),
+    /http\.conf:\d+: ACME: ACME On requires TLSListen/,
+  );
   await assert.rejects(
     startServer({ conf: base }),
     /http\.conf:\d+: ACMEStorage: ".*open" is open to other users \(mode 755\), and holds private keys: chmod 700 it/,

@@ -171,7 +171,7 @@ Deno.test("HTTPS waits for its certificate (TLSWaitForCertificate): plain HTTP a
 Deno.test("HTTPS renewal under a connection-per-request load resets no connection (tcp_migrate_req = 1, private netns)", async () => {
   const flags = RUN_FLAGS.slice(1).join(" ");
   const script = `ip link set lo up && echo 1 > /proc/sys/net/ipv4/tcp_migrate_req && ` +
-    `exec '${Deno.execPath()}' run ${flags} --allow-run tests/helpers/swap_load.ts 4 16 50`;
+    `exec '${Deno.execPath()}' run ${flags} --allow-run tests/helpers/swap_load.ts 24 16 100`;
   let r;
   try {
     r = await new Deno.Command("unshare", {
@@ -195,7 +195,7 @@ Deno.test("HTTPS renewal under a connection-per-request load resets no connectio
     code: number;
   };
   assertEquals(result.failed, 0, JSON.stringify(result));
-  assert.ok(result.swaps >= 20 && result.renewals >= 20, JSON.stringify(result));
+  assertEquals([result.swaps, result.renewals], [24, 24], JSON.stringify(result));
   assert.ok(result.ok >= 200, `enough load to mean something: ${JSON.stringify(result)}`);
   assertEquals(result.code, 0);
 });

@@ -1,12 +1,13 @@
 /**
  * Certificate swaps under load, run by tests/https_reload_test.ts inside a private network
  * namespace (`unshare -n`, where it may set net.ipv4.tcp_migrate_req without touching the
- * host): starts the real server with HTTPS, runs CONCURRENCY client loops that each open a new
- * TLS connection per request for SECONDS, while the certificate files are replaced and the
- * server is sent SIGHUP every SWAP_MS. Prints one JSON line:
- * `{"ok":n,"failed":n,"errors":{...},"swaps":n,"renewals":n}`.
+ * host): starts the real server with HTTPS (its files checked every TLSReloadInterval = 50ms),
+ * runs CONCURRENCY client loops that each open a new TLS connection per request, while the
+ * certificate files are replaced SWAPS times, each time once the server serves the previous
+ * pair and SWAP_MS later (so every swap is a renewal, however slow the machine). Prints one
+ * JSON line: `{"ok":n,"failed":n,"errors":{...},"swaps":n,"renewals":n}`.
  *
- * Usage: deno run -A tests/helpers/swap_load.ts SECONDS CONCURRENCY SWAP_MS
+ * Usage: deno run -A tests/helpers/swap_load.ts SWAPS CONCURRENCY SWAP_MS
  * @module
  */
 
@@ -14,10 +15,12 @@ import { join } from "./paths.ts";
 import { startServer } from "./server.ts";
 import { makeLeaf, makePki } from "./tls.ts";
 
-const [seconds, concurrency, swapMs] = Deno.args.map(Number);
-if (!(seconds! > 0 && concurrency! > 0 && swapMs! > 0)) {
-  throw new Error("usage: swap_load.ts SECONDS CONCURRENCY SWAP_MS");
+const [swapCount, concurrency, swapMs] = Deno.args.map(Number);
+if (!(swapCount! > 0 && concurrency! > 0 && swapMs! > 0)) {
+  throw new Error("usage: swap_load.ts SWAPS CONCURRENCY SWAP_MS");
 }
+/** Longest wait for one renewal to be served (bounds the whole run on a stalled server). */
+const RENEWAL_BOUND_MS = 15_000;
 
 const pki = await makePki();
 const pairs = [
@@ -40,7 +43,7 @@ const s = await startServer({
     TLSListen: "127.0.0.1:0",
     TLSCertificate: live.cert,
     TLSKey: live.key,
-    TLSReloadInterval: "0",
+    TLSReloadInterval: "50ms",
     AccessLog: "Off",
   },
 });
@@ -51,7 +54,7 @@ const request = new TextEncoder().encode(
 let ok = 0;
 let failed = 0;
 const errors: Record<string, number> = {};
-const until = Date.now() + seconds! * 1000;
+let done = false;
 
 async function once(): Promise<void> {
   const conn = await Deno.connectTls({ hostname: "localhost", port: s.tlsPort!, caCerts: [ca] });
@@ -73,7 +76,7 @@ async function once(): Promise<void> {
 }
 
 async function client(): Promise<void> {
-  while (Date.now() < until) {
+  while (!done) {
     try {
       await once();
       ok++;
@@ -85,20 +88,25 @@ async function client(): Promise<void> {
   }
 }
 
+const served = () =>
+  s.readLog("error.log").split("\n").filter((l) => /HTTPS now serves/.test(l)).length;
 let swaps = 0;
-const swapper = setInterval(() => {
-  swaps++;
-  install(pairs[swaps % 2]!);
-  s.proc.kill("SIGHUP");
-}, swapMs);
+const clients = Array.from({ length: concurrency! }, client);
 try {
-  await Promise.all(Array.from({ length: concurrency! }, client));
+  for (; swaps < swapCount!; swaps++) {
+    await new Promise((r) => setTimeout(r, swapMs));
+    install(pairs[(swaps + 1) % 2]!);
+    const bound = Date.now() + RENEWAL_BOUND_MS;
+    while (served() < swaps + 1 && Date.now() < bound) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 } finally {
-  clearInterval(swapper);
+  done = true;
+  await Promise.all(clients);
 }
 const code = await s.stop();
-const renewals = s.readLog("error.log").split("\n").filter((l) => /HTTPS now serves/.test(l))
-  .length;
+const renewals = served();
 Deno.stdout.writeSync(
   new TextEncoder().encode(JSON.stringify({ ok, failed, errors, swaps, renewals, code }) + "\n"),
 );
