@@ -1,7 +1,7 @@
 /**
  * Run before the test suite: make sure the real programs the tests drive are installed
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
- * systemd-analyze to verify the unit file). On a fresh Debian machine, as root, missing ones are
+ * systemd-analyze to verify the unit file; slowhttptest for the slow-client attacks). On a fresh Debian machine, as root, missing ones are
  * installed with apt-get; otherwise the suite stops here with the command to run.
  */
 
@@ -13,6 +13,7 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "python3", pkg: "python3" }, // raw sockets with SO_LINGER (connections reset at once)
   { cmd: "script", pkg: "bsdutils" }, // a pty, for a server started from a terminal
   { cmd: "systemd-analyze", pkg: "systemd" }, // verify httpserver.service (offline; no systemd PID 1)
+  { cmd: "slowhttptest", pkg: "slowhttptest" }, // slowloris, slow body, slow read, range attack
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
