@@ -28,6 +28,7 @@ export function fsErrorKind(e: unknown): FsErrorKind {
   const code = (e as { code?: string }).code;
   if (code === "ENAMETOOLONG") return "not-found";
   if (code === "ENOTEMPTY") return "not-empty";
+  if (code === "ENOSPC" || code === "EDQUOT") return "no-space";
   return "other";
 }
 
