@@ -11,7 +11,7 @@ import { HELP_TEXT, parseCli } from "./lib/config/cli.ts";
 import { type Config, ConfigError, parseConfig, withOverrides } from "./lib/config/config.ts";
 import { SERVER_NAME, SERVER_VERSION, SESSION_KEY_LENGTH } from "./lib/config/defaults.ts";
 import type { ErrorRecord } from "./lib/log/error_log.ts";
-import { LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
+import { DELETED_CHECK_MS, LogOpenError, LogWriter, STDERR_LEVEL } from "./lib/log/log_writer.ts";
 import { loadErrorTemplates } from "./lib/pages/error_pages.ts";
 import { formatHostPort, resolveListenPort } from "./lib/server/listener.ts";
 import { PROTOCOL_VERSION } from "./lib/server/messages.ts";
@@ -239,7 +239,17 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
   // should, rather than leave it serving in the background.
   const hangUpStops = Deno.stdin.isTerminal();
   const reopenOn = hangUpStops ? ["SIGUSR1"] as const : ["SIGUSR1", "SIGHUP"] as const;
-  for (const s of reopenOn) Deno.addSignalListener(s, () => void reopenLogs(logs, s));
+  // Workers that append their own access lines (AccessLogFlush 0) reopen them too.
+  const reopenWorkers = () => {
+    for (let id = 1; id <= config.workers; id++) pool.send(id, { type: "reopen-logs" });
+  };
+  for (const s of reopenOn) {
+    Deno.addSignalListener(s, () => void reopenLogs(logs, s).then(reopenWorkers));
+  }
+  // A log file deleted while open is created again by name (and error.log says so).
+  const logCheck = setInterval(async () => {
+    if ((await logs.recreateDeleted()).includes("AccessLog")) reopenWorkers();
+  }, DELETED_CHECK_MS);
   const stopOn = hangUpStops
     ? ["SIGINT", "SIGTERM", "SIGHUP"] as const
     : ["SIGINT", "SIGTERM"] as const;
@@ -247,6 +257,7 @@ async function run(config: Config, text: string, session: SessionKey): Promise<n
     for (const s of stopOn) Deno.addSignalListener(s, () => res(s));
   });
   logs.error(mainRecord("notice", `caught ${signal}, shutting down`));
+  clearInterval(logCheck);
   board.stopping();
   sweeper.stop();
   await pool.stop(config.shutdownGraceMs);

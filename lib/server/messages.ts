@@ -9,7 +9,7 @@ import type { CounterBatch } from "../session/counters.ts";
 import type { SessionStats } from "../session/manager.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Main -> worker. */
 export type ToWorker =
@@ -26,6 +26,8 @@ export type ToWorker =
     readonly sessionKey: string;
   }
   | { readonly type: "stop"; readonly graceMs: number }
+  /** Open the log files a worker writes itself again by name (rotation, a deleted file). */
+  | { readonly type: "reopen-logs" }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 

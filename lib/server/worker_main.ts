@@ -11,7 +11,8 @@ import { DateCache } from "../http/http_date.ts";
 import { fieldLines } from "../http/response_head.ts";
 import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
-import { STDERR_LEVEL } from "../log/log_writer.ts";
+import { STDERR_LEVEL, SyncLogFile } from "../log/log_writer.ts";
+import { DEFAULT_ACCESS_LOG_FLUSH_MS } from "../config/defaults.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { acceptStep } from "./accept_errors.ts";
 import type { LogLevel } from "../config/config.ts";
@@ -34,8 +35,9 @@ import { SlotList } from "./slot_list.ts";
 import type { StatusEndpoint } from "./status_endpoint.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 
-const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
+/** A failing access log (AccessLogFlush 0) is reported at most this often. */
+const ACCESS_FAILURE_REPORT_MS = 60_000;
 /** Room for a batch of access lines and the line that passes LOG_FLUSH_BYTES. */
 const ACCESS_BUFFER_BYTES = LOG_FLUSH_BYTES + 8 * 1024;
 const SWEEP_MS = 250;
@@ -66,6 +68,11 @@ let stderrText = "";
 let lowestRank = 0;
 let requests = 0;
 let bytesSent = 0;
+/** AccessLogFlush 0: this worker appends its access lines itself, before each response ends. */
+let accessFile: SyncLogFile | null = null;
+/** Access lines dropped since writing accessFile last failed, and when that was reported. */
+let accessLost = 0;
+let accessReportedAt = -Infinity;
 let store: ResilientStore | null = null;
 let sessions: WorkerSessions | null = null;
 let counters: WorkerCounters | null = null;
@@ -98,6 +105,44 @@ function flushLogs(): void {
   self.postMessage(m, moved);
   errorText = "";
   stderrText = "";
+}
+
+/** AccessLogFlush 0: write the line just appended, now (a full disk costs the line only). */
+function writeAccessNow(file: SyncLogFile): void {
+  try {
+    accessLines.drainTo((lines) => file.write(lines));
+    if (accessLost > 0) {
+      log("notice", "core", `writing ${file.path} again; ${accessLost} access line(s) lost`);
+      accessLost = 0;
+      accessReportedAt = -Infinity;
+    }
+  } catch (e) {
+    accessLost++;
+    const now = Date.now();
+    if (now - accessReportedAt >= ACCESS_FAILURE_REPORT_MS) {
+      accessReportedAt = now;
+      const why = e instanceof Error ? e.message : String(e);
+      log(
+        "error",
+        "core",
+        `cannot write ${file.path}: ${why}; its lines are lost until it can be written again`,
+      );
+    }
+  }
+}
+
+/** Open the access log again by name (rotation, or a deleted file), when this worker writes it. */
+function reopenAccess(): void {
+  try {
+    accessFile?.reopen();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    log(
+      "error",
+      "core",
+      `cannot reopen ${accessFile?.path}: ${why}; still writing to the old file`,
+    );
+  }
 }
 
 function stats() {
@@ -139,8 +184,10 @@ function hooks(
       accessLines.append(rec);
       requests++;
       bytesSent += rec.bytes;
-      if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
+      if (accessFile !== null) writeAccessNow(accessFile);
+      else if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
     },
+    logBeforeEnd: accessFile !== null,
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,
     responded: pipeline.responded,
@@ -160,6 +207,14 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
   ({ store, sessions, counters, status } = built);
   const { pipeline } = built;
+  if (config.accessLogFlushMs === 0 && config.accessLog !== "") {
+    try {
+      accessFile = SyncLogFile.open(config.accessLog);
+    } catch (e) {
+      post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+  }
   const settings = connectionSettings(config);
   const h = hooks(settings, pipeline, new DateCache(clock.now));
   const cap = Math.max(1, Math.ceil(config.maxSimultaneousConnections / config.workers));
@@ -169,7 +224,8 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  setInterval(flushLogs, LOG_FLUSH_MS);
+  // Access lines (unless written at once) and error lines go to the main thread this often.
+  setInterval(flushLogs, config.accessLogFlushMs || DEFAULT_ACCESS_LOG_FLUSH_MS);
   setInterval(sweep, SWEEP_MS);
   setInterval(tick, STATS_MS);
   post({ type: "ready", id });
@@ -302,6 +358,7 @@ async function stop(graceMs: number): Promise<void> {
   await tick().catch(() => {});
   store?.close();
   flushLogs();
+  accessFile?.close();
   post({ type: "stopped", id });
 }
 
@@ -316,5 +373,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     void stop(m.graceMs);
   } else if (m.type === "status") {
     status?.onStatus(m.seq, m.instance);
+  } else if (m.type === "reopen-logs") {
+    reopenAccess();
   }
 };
