@@ -1,5 +1,5 @@
 /**
- * A raw HTTP/1.1 client for the soak: exact request bytes over one TCP connection, responses
+ * A raw HTTP/1.1 client for black-box tests and the soak: exact request bytes over one TCP connection, responses
  * read back with their framing (Content-Length, chunked, or none for HEAD/204/304; 1xx
  * interim responses are returned like others), every read bounded by a timeout, and reads
  * that can be paced to act as a slow client.

@@ -8,7 +8,7 @@
  */
 
 import { firstDifference, type Fixture, FIXTURES, offsetBytes, TEXT_FIXTURE } from "./fixtures.ts";
-import { HttpConn, latin1, type Response as HttpResponse } from "./http_client.ts";
+import { HttpConn, latin1, type Response as HttpResponse } from "../helpers/http_conn.ts";
 
 /** What a kind needs from the soak. */
 export interface KindContext {

@@ -6,10 +6,12 @@
  *
  * - no unexpected result: every response has the status its kind expects and every body byte
  *   is right;
- * - memory flat after warm-up: the largest RSS of the last third of the samples is within
- *   `RSS_GROWTH` plus `RSS_SLACK_MIB` of the largest of the first third (a leak grows the
- *   maximum; the maximum, not the mean, because a garbage collector makes RSS saw-toothed);
- * - descriptors flat: the last third's largest count within `FD_SLACK` of the first third's,
+ * - memory flat after warm-up (the first third of the run: caches fill and V8 sizes its heap
+ *   to the load, which on a shared machine changes as other work comes and goes): the largest
+ *   RSS of the last half of the remaining samples is within `RSS_GROWTH` plus `RSS_SLACK_MIB`
+ *   of the largest of the first half (a leak grows the maximum; the maximum, not the mean,
+ *   because a garbage collector makes RSS saw-toothed);
+ * - descriptors flat: the second half's largest count within `FD_SLACK` of the first half's,
  *   and back to the idle baseline once the clients have gone;
  * - access.log has one line per response the server sent, with the same statuses;
  * - error.log has no `crit` line (a handler fault), and the server exits 0 on SIGTERM.
@@ -19,7 +21,7 @@
 import { join } from "../helpers/paths.ts";
 import { REPO, RUN_FLAGS, startServer, tempDir, type TestServer } from "../helpers/server.ts";
 import { writeFixtures } from "./fixtures.ts";
-import { HttpConn } from "./http_client.ts";
+import { HttpConn } from "../helpers/http_conn.ts";
 import { type KindContext, KINDS, pickKind } from "./kinds.ts";
 
 /** What to run. */
@@ -27,7 +29,7 @@ export interface SoakOptions {
   readonly durationMs: number;
   /** Concurrent clients (default 8). */
   readonly clients?: number;
-  /** Samples before this are warm-up (default: 10% of the run, at least 5 s). */
+  /** Samples before this are warm-up (default: the first third of the run, at least 5 s). */
   readonly warmupMs?: number;
   /** Milliseconds between samples of RSS and descriptors (default 1000). */
   readonly sampleMs?: number;
@@ -75,18 +77,18 @@ export interface FlatVerdict {
   readonly flat: boolean;
 }
 
-/** RSS may grow by this fraction of the first third's maximum... */
+/** RSS may grow by this fraction of the first half's maximum... */
 export const RSS_GROWTH = 0.1;
 /** ...plus this many MiB (allocator and JIT noise on a short run). */
 export const RSS_SLACK_MIB = 24;
-/** Descriptors: the last third's maximum may exceed the first third's by this many. */
+/** Descriptors: the second half's maximum may exceed the first half's by this many. */
 export const FD_SLACK = 16;
 
-/** Judge a series: the last third's maximum against the first third's (after warm-up). */
+/** Judge a series (after warm-up): the second half's maximum against the first half's. */
 export function flatness(values: readonly number[], limit: (firstMax: number) => number) {
-  const third = Math.max(1, Math.floor(values.length / 3));
-  const firstMax = Math.max(...values.slice(0, third));
-  const lastMax = Math.max(...values.slice(values.length - third));
+  const half = Math.max(1, Math.floor(values.length / 2));
+  const firstMax = Math.max(...values.slice(0, half));
+  const lastMax = Math.max(...values.slice(values.length - half));
   const l = limit(firstMax);
   return { firstMax, lastMax, limit: l, flat: lastMax <= l };
 }
@@ -146,7 +148,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const clients = o.clients ?? 8;
   const seed = o.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
-  const warmupMs = o.warmupMs ?? Math.max(5000, o.durationMs / 10);
+  const warmupMs = o.warmupMs ?? Math.max(5000, o.durationMs / 3);
   const say = o.progress ?? (() => {});
   const dir = tempDir();
   const root = join(dir, "www");
@@ -349,6 +351,16 @@ function judge(j: Judged): SoakReport {
   };
 }
 
+/** The largest RSS (MiB) in each tenth of the run. */
+function timeline(samples: readonly Sample[], durationMs: number): string {
+  const max = new Array<number>(10).fill(0);
+  for (const x of samples) {
+    const i = Math.min(9, Math.floor((x.atMs / durationMs) * 10));
+    max[i] = Math.max(max[i]!, x.rssKiB / 1024);
+  }
+  return max.map((m) => m.toFixed(0)).join(" ");
+}
+
 /** The figures of a report as text. */
 export function formatReport(r: SoakReport): string {
   const mins = (r.durationMs / 60000).toFixed(1);
@@ -362,12 +374,13 @@ export function formatReport(r: SoakReport): string {
         `${k} ${v.runs}${v.failed ? ` (${v.failed} failed)` : ""}`
       ).join(", ")
     }`,
-    `RSS MiB: idle ${r.rss.baselineMiB.toFixed(1)}, first third max ${
-      r.rss.firstMax.toFixed(1)
-    }, ` +
-    `last third max ${r.rss.lastMax.toFixed(1)} (limit ${r.rss.limit.toFixed(1)})`,
-    `descriptors: idle ${r.fds.baseline}, first third max ${r.fds.firstMax}, last third max ` +
-    `${r.fds.lastMax} (limit ${r.fds.limit}), after the clients left ${r.fds.afterClients}`,
+    `RSS MiB: idle ${r.rss.baselineMiB.toFixed(1)}, after warm-up: first half max ` +
+    `${r.rss.firstMax.toFixed(1)}, second half max ${r.rss.lastMax.toFixed(1)} ` +
+    `(limit ${r.rss.limit.toFixed(1)})`,
+    `RSS MiB, max per tenth of the run: ${timeline(r.samples, r.durationMs)}`,
+    `descriptors: idle ${r.fds.baseline}, after warm-up: first half max ${r.fds.firstMax}, ` +
+    `second half max ${r.fds.lastMax} (limit ${r.fds.limit}), after the clients left ` +
+    `${r.fds.afterClients}`,
     `error.log lines by level: ${
       Object.entries(r.errorLog).map(([k, v]) => `${k}:${v}`).join(" ") || "none"
     }`,

@@ -12,7 +12,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const report = await runSoak({ durationMs: 20_000, clients: 6, warmupMs: 5000 });
+    const report = await runSoak({ durationMs: 20_000, clients: 6 });
     if (!report.ok) throw new Error(formatReport(report) + `\nkept in ${report.dir}`);
   },
 });
