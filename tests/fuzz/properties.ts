@@ -148,7 +148,10 @@ const parserMutated: FuzzProperty = {
 
 // ---- Chunked decoder -----------------------------------------------------------------------
 
-/** Decode pieces as a connection does; "done:<data>|<rest>", "error:<code>" or "more:<data>". */
+/**
+ * Decode pieces as a connection does. The answer as JSON, unambiguous whatever bytes the data
+ * holds: ["done", data, rest], ["error", code] or ["more", data].
+ */
 export function decodeChunked(parts: Uint8Array[], lim: ChunkLimits): string {
   const d = new ChunkedDecoder(lim);
   let buf = new Uint8Array(0);
@@ -161,7 +164,7 @@ export function decodeChunked(parts: Uint8Array[], lim: ChunkLimits): string {
     buf = next;
     for (;;) {
       const s = d.step(buf, pos);
-      if (s.kind === "error") return `error:${s.code}`;
+      if (s.kind === "error") return chunkedAnswer("error", s.code);
       if (s.kind === "data") {
         data += text(buf.subarray(s.start, s.end));
         assert(d.total <= lim.maxBodySize, `decoded ${d.total} > MaxBodySize`);
@@ -171,12 +174,16 @@ export function decodeChunked(parts: Uint8Array[], lim: ChunkLimits): string {
       pos = s.consumed;
       if (s.kind === "done") {
         const rest = [buf.subarray(pos), ...parts.slice(k + 1)].map(text).join("");
-        return `done:${data}|${rest}`;
+        return chunkedAnswer("done", data, rest);
       }
       break;
     }
   }
-  return `more:${data}`;
+  return chunkedAnswer("more", data);
+}
+
+function chunkedAnswer(kind: "done" | "error" | "more", ...parts: string[]): string {
+  return JSON.stringify([kind, ...parts]);
 }
 
 /** The same answer whole, at every split and byte by byte. */
@@ -195,18 +202,22 @@ export function expectedChunked(m: ChunkedModel, lim: ChunkLimits, rest: string)
   let total = 0;
   let data = "";
   for (const c of m.chunks) {
-    if (extLength(c.ext) > lim.maxChunkExtension) return "error:chunk-extension-too-long";
-    if (total + c.data.length > lim.maxBodySize) return "error:body-too-large";
+    if (extLength(c.ext) > lim.maxChunkExtension) {
+      return chunkedAnswer("error", "chunk-extension-too-long");
+    }
+    if (total + c.data.length > lim.maxBodySize) return chunkedAnswer("error", "body-too-large");
     total += c.data.length;
     data += text(c.data);
   }
-  if (extLength(m.lastExt) > lim.maxChunkExtension) return "error:chunk-extension-too-long";
+  if (extLength(m.lastExt) > lim.maxChunkExtension) {
+    return chunkedAnswer("error", "chunk-extension-too-long");
+  }
   const trailerBytes = m.trailers.reduce(
     (n, t) => n + t.name.length + 1 + t.lead.length + t.value.length + t.trail.length,
     0,
   );
-  if (trailerBytes > lim.maxHeaderBytes) return "error:trailers-too-large";
-  return `done:${data}|${rest}`;
+  if (trailerBytes > lim.maxHeaderBytes) return chunkedAnswer("error", "trailers-too-large");
+  return chunkedAnswer("done", data, rest);
 }
 
 const chunkLimits: fc.Arbitrary<ChunkLimits> = fc.oneof(
@@ -233,13 +244,18 @@ const chunkedMutated: FuzzProperty = {
     chunkLimits,
     (m, edits, lim) => {
       const got = scanChunked(mutate(chunkedBytes(m), edits), lim);
-      if (got.startsWith("done:")) {
+      const [kind, decoded] = JSON.parse(got) as [string, string];
+      if (kind === "done") {
         // A body it accepts, chunked again our way, decodes to the same bytes.
-        const data = latin1(got.slice(5, got.lastIndexOf("|")));
+        const data = latin1(decoded);
         const again = data.length === 0
           ? LAST_CHUNK
           : Uint8Array.from([...encodeChunk(data), ...LAST_CHUNK]);
-        assertSame(decodeChunked([again], lim), `done:${text(data)}|`, "re-encoded body");
+        assertSame(
+          decodeChunked([again], lim),
+          chunkedAnswer("done", decoded, ""),
+          "re-encoded body",
+        );
       }
       return true;
     },
