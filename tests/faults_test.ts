@@ -335,11 +335,10 @@ for (const [flush, bound] of [["0", 0], ["100ms", 1000]] as const) {
         // AccessLogFlush 0: none. The default: only responses from the last moments (the
         // flush interval and the main thread's write; a generous second here).
         const early = lost.filter((g) => g.atMs < killedAt - bound);
-        Deno.stderr.writeSync(
-          new TextEncoder().encode(
-            `  AccessLogFlush ${flush}: ${lost.length} of ${clients.got.length} lost\n`,
-          ),
-        );
+        const oldest = Math.max(0, ...lost.map((g) => killedAt - g.atMs));
+        const note = `AccessLogFlush ${flush}: ${lost.length} of ${clients.got.length} lines ` +
+          `lost, the oldest received ${oldest} ms before the kill`;
+        Deno.stderr.writeSync(new TextEncoder().encode(`  ${note}\n`));
         assert.deepEqual(early, [], `${lost.length} of ${clients.got.length} lines lost`);
         if (flush === "0") assert.equal(lost.length, 0);
       } finally {

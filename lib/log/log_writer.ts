@@ -73,7 +73,7 @@ export interface LogFile {
 export type AppenderReport = (level: "error" | "notice", message: string) => void;
 
 /** A failing log is reported at most once per this interval (ms). */
-const REPORT_EVERY_MS = 60_000;
+export const REPORT_EVERY_MS = 60_000;
 /** How often the main thread looks for a log file deleted while open (ms). */
 export const DELETED_CHECK_MS = 1000;
 

@@ -11,7 +11,7 @@ import { DateCache } from "../http/http_date.ts";
 import { fieldLines } from "../http/response_head.ts";
 import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
-import { STDERR_LEVEL, SyncLogFile } from "../log/log_writer.ts";
+import { REPORT_EVERY_MS, STDERR_LEVEL, SyncLogFile } from "../log/log_writer.ts";
 import { DEFAULT_ACCESS_LOG_FLUSH_MS } from "../config/defaults.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { acceptStep } from "./accept_errors.ts";
@@ -36,8 +36,6 @@ import type { StatusEndpoint } from "./status_endpoint.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 
 const LOG_FLUSH_BYTES = 64 * 1024;
-/** A failing access log (AccessLogFlush 0) is reported at most this often. */
-const ACCESS_FAILURE_REPORT_MS = 60_000;
 /** Room for a batch of access lines and the line that passes LOG_FLUSH_BYTES. */
 const ACCESS_BUFFER_BYTES = LOG_FLUSH_BYTES + 8 * 1024;
 const SWEEP_MS = 250;
@@ -119,7 +117,7 @@ function writeAccessNow(file: SyncLogFile): void {
   } catch (e) {
     accessLost++;
     const now = Date.now();
-    if (now - accessReportedAt >= ACCESS_FAILURE_REPORT_MS) {
+    if (now - accessReportedAt >= REPORT_EVERY_MS) {
       accessReportedAt = now;
       const why = e instanceof Error ? e.message : String(e);
       log(
