@@ -130,20 +130,23 @@ Deno.test({
           }
         }
         const out = plain(new TextDecoder().decode((await finished).stdout));
+        const ranMs = Date.now() - started;
         const held = maxConnected(out);
         const slow = probes.filter((p) => !(p.seconds < BOUND_S));
         const failed = probes.filter((p) => p.status !== 200 || p.bytes !== page);
         const worst = Math.max(...probes.map((p) => p.seconds));
-        const what = `${mode.name}: ${probes.length} probes, worst ${worst.toFixed(3)} s, ` +
+        const what = `${mode.name}: ran ${(ranMs / 1000).toFixed(0)} s, ${probes.length} probes, ` +
+          `worst ${worst.toFixed(3)} s, ` +
           `slowhttptest held up to ${held} connections, load ${Deno.loadavg()[0]}`;
-        // A mode that holds connections runs its full time; the range attack may end early
-        // because every one of its requests was answered at once ("No open connections left").
+        // slowhttptest stops at its time limit, or earlier when the server has closed all its
+        // connections ("No open connections left": slowloris heads answered 408 after
+        // HeaderTimeout, range requests answered at once): the server won early.
         const ended = /Exit status: *(Hit test time limit|No open connections left)/.exec(out);
         assert.ok(ended !== null, `${what}\n${out.slice(-600)}`);
-        if (mode.holds) assert.equal(ended[1], "Hit test time limit", what);
         if (mode.holds) assert.ok(held >= MIN_HELD, `the attack did not bite: ${what}`);
+        // A probe every PROBE_EVERY_MS while the attack ran (curl's own start-up aside).
         assert.ok(
-          probes.length >= (SECONDS * 1000) / PROBE_EVERY_MS / 3,
+          probes.length >= Math.max(5, ranMs / PROBE_EVERY_MS / 3),
           `too few probes: ${what}`,
         );
         assert.deepEqual(failed, [], `a normal request failed: ${what}`);
