@@ -174,6 +174,7 @@ Deno.test({
     } finally {
       await disk.remove();
       await s.stop();
+      Deno.removeSync(s.dir, { recursive: true });
       Deno.removeSync(dir, { recursive: true });
     }
   },
@@ -212,6 +213,7 @@ Deno.test({
         assert.ok(!s.readLog("access.log").includes("?before"), "a new file, not the deleted one");
       } finally {
         await s.stop();
+        Deno.removeSync(s.dir, { recursive: true });
       }
     }
   },
@@ -270,6 +272,7 @@ Deno.test({
         await s.stop();
         await unmount();
         Deno.removeSync(dir, { recursive: true });
+        Deno.removeSync(s.dir, { recursive: true });
       }
     }
   },
@@ -343,6 +346,7 @@ for (const [flush, bound] of [["0", 0], ["100ms", 1000]] as const) {
         if (flush === "0") assert.equal(lost.length, 0);
       } finally {
         await s.stop().catch(() => {});
+        Deno.removeSync(s.dir, { recursive: true });
       }
     },
   });
