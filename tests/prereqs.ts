@@ -3,7 +3,7 @@
  * (curl, wget, memcached, chromium; python3 and script for fault and signal tests;
  * systemd-analyze to verify the unit file; haproxy, logrotate and goaccess, which operators
  * use with it; chattr for files even root cannot write; openssl, certutil, testssl for HTTPS;
- * pebble for automatic certificates; unshare, ip and sysctl for private namespaces; debootstrap
+ * pebble for automatic certificates; slowhttptest for the slow-client attacks; unshare, ip and sysctl for private namespaces; debootstrap
  * and systemd-nspawn for the real-systemd test). On a fresh Debian machine, as root, missing
  * ones are installed with apt-get; otherwise the suite stops here with the command to run.
  */
@@ -33,6 +33,7 @@ const NEEDED: ReadonlyArray<{ cmd: string; pkg: string }> = [
   { cmd: "testssl", pkg: "testssl.sh" },
   { cmd: "ip", pkg: "iproute2" },
   { cmd: "pebble", pkg: "pebble" }, // a real ACME CA for automatic certificates
+  { cmd: "slowhttptest", pkg: "slowhttptest" }, // slowloris, slow body, slow read, range attack
 ];
 
 const say = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));

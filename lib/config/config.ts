@@ -275,6 +275,7 @@ function defaultDraft(opts: ParseOptions): MutableConfig {
     errorLog: at(D.DEFAULT_ERROR_LOG),
     logLevel: D.DEFAULT_LOG_LEVEL,
     logNotFound: D.DEFAULT_LOG_NOT_FOUND,
+    accessLogFlushMs: D.DEFAULT_ACCESS_LOG_FLUSH_MS,
     serverTokens: D.DEFAULT_SERVER_TOKENS,
     workers: autoWorkers(opts.cpus),
     maxSimultaneousConnections: D.DEFAULT_MAX_SIMULTANEOUS_CONNECTIONS,

@@ -49,6 +49,12 @@ export const DEFAULT_ERROR_LOG = "logs/error.log";
 export const DEFAULT_LOG_LEVEL = "info";
 /** `LogNotFound`: 404s get an error-log line (nginx `log_not_found`). */
 export const DEFAULT_LOG_NOT_FOUND = true;
+/**
+ * `AccessLogFlush`: how long a worker keeps access lines before handing them to be written; a
+ * `kill -9` loses at most the lines of this last stretch. 0: each line is written before its
+ * response's last byte is sent.
+ */
+export const DEFAULT_ACCESS_LOG_FLUSH_MS = 100;
 /** `ServerTokens`. */
 export const DEFAULT_SERVER_TOKENS = "prod";
 
@@ -267,6 +273,7 @@ export const RANGES = {
   SendTimeout: { min: 10, max: 24 * HOUR_MS },
   ShutdownGrace: { min: 0, max: 10 * MINUTE_MS },
   WorkerHeartbeat: { min: 0, max: HOUR_MS },
+  AccessLogFlush: { min: 0, max: MINUTE_MS },
   MaxRequestLine: { min: 64, max: MIB },
   MaxHeaderBytes: { min: 256, max: 16 * MIB },
   MaxHeaderCount: { min: 1, max: 10_000 },

@@ -229,6 +229,7 @@ export const MAIN_KEYS: Readonly<Record<string, KeyParser>> = {
   ErrorLog: field("errorLog", logPath),
   LogLevel: field("logLevel", logLevel),
   LogNotFound: field("logNotFound", bool),
+  AccessLogFlush: field("accessLogFlushMs", duration(RANGES.AccessLogFlush)),
   ServerTokens: field("serverTokens", serverTokens),
   Workers: field("workers", workers),
   MaxSimultaneousConnections: field(

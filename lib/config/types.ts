@@ -47,6 +47,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** [LogNotFound] 404s get an error-log line (nginx `log_not_found`). */
   readonly logNotFound: boolean;
+  /** [AccessLogFlush] access lines are buffered this long at most (0: written one by one). */
+  readonly accessLogFlushMs: number;
   /** [ServerTokens] `full` -> "httpserver/VERSION", `prod` -> "httpserver". */
   readonly serverTokens: "full" | "prod";
   /** [Workers] 1..256 (`auto` = CPU count). */

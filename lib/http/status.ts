@@ -35,6 +35,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({
   501: "Not Implemented", // RFC 9110 §15.6.2
   503: "Service Unavailable", // RFC 9110 §15.6.4
   505: "HTTP Version Not Supported", // RFC 9110 §15.6.6
+  507: "Insufficient Storage", // RFC 4918 §11.5
 });
 
 /**

@@ -87,6 +87,19 @@ export class AccessLineBuffer {
     this.#at = at;
   }
 
+  /**
+   * Hand the lines so far to `write` and forget them, keeping the buffer (a worker that writes
+   * each line at once, AccessLogFlush 0). They are forgotten even when `write` throws.
+   */
+  drainTo(write: (lines: Uint8Array) => void): void {
+    if (this.#at === 0) return;
+    try {
+      write(this.#buf.subarray(0, this.#at));
+    } finally {
+      this.#at = 0;
+    }
+  }
+
   /** The lines so far, or null when there are none; later lines go to a new buffer. */
   take(): Uint8Array<ArrayBuffer> | null {
     if (this.#at === 0) return null;

@@ -60,3 +60,21 @@ Deno.test("AccessLineBuffer matches formatAccessLine for any record (property)",
     }),
   );
 });
+
+Deno.test("AccessLineBuffer.drainTo() hands over the lines and forgets them, even when the write throws", () => {
+  const b = new AccessLineBuffer(1024);
+  const got: string[] = [];
+  b.drainTo((l) => got.push(latin1.decode(l)));
+  assert.equal(got.length, 0, "nothing to hand over");
+  b.append(base);
+  b.drainTo((l) => got.push(latin1.decode(l)));
+  assert.deepEqual(got, [formatAccessLine(base) + "\n"]);
+  assert.equal(b.length, 0);
+  b.append(base);
+  assert.throws(() =>
+    b.drainTo(() => {
+      throw new Error("No space left on device");
+    })
+  );
+  assert.equal(b.length, 0, "a line that could not be written is dropped");
+});

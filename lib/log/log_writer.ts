@@ -3,6 +3,12 @@
  * error-log lines (formatted by the workers, in parallel, crit ones also for stderr); this
  * module writes them without ever blocking a request, and drains on close. The main thread's
  * own error records go through LogTape with the same Apache-style formatter.
+ *
+ * A log that cannot be written (a full disk) costs its lines, never a request: the server says
+ * so (stderr, and error.log for the access log) and says again when writing works. A log file
+ * deleted while open is noticed (its link count drops to 0) and created again by name.
+ * SyncLogFile is the exception to "workers never write": with AccessLogFlush 0 a worker appends
+ * its access lines itself, at once.
  * @module
  */
 
@@ -113,7 +119,17 @@ function reason(e: unknown): string {
 export interface LogFile {
   write(p: Uint8Array): Promise<number>;
   close(): void;
+  /** The open file's facts; `nlink` 0 means it was deleted. */
+  stat?(): Promise<{ readonly nlink: number | null }>;
 }
+
+/** How an appender reports that its file cannot be written, and that it can again. */
+export type AppenderReport = (level: "error" | "notice", message: string) => void;
+
+/** A failing log is reported at most once per this interval (ms). */
+export const REPORT_EVERY_MS = 60_000;
+/** How often the main thread looks for a log file deleted while open (ms). */
+export const DELETED_CHECK_MS = 1000;
 
 /**
  * Buffered, ordered appender for one file: what is pushed while a write is in flight is joined
@@ -124,15 +140,29 @@ export interface LogFile {
 export class Appender {
   #file: LogFile;
   readonly #name: string;
+  readonly #report: AppenderReport;
   #reportedAt = -Infinity;
+  /** Bytes of lines dropped since writing last failed (0: writing works). */
+  #lost = 0;
   #queue: Uint8Array[] = [];
   #busy: Promise<void> | null = null;
   /** Files replaced by reopen() while a batch was being written to them. */
   #retired: LogFile[] = [];
 
-  constructor(file: LogFile, name: string) {
+  /** @param report where failures go (default: stderr, as error.log may be the failing file) */
+  constructor(file: LogFile, name: string, report?: AppenderReport) {
     this.#file = file;
     this.#name = name;
+    this.#report = report ?? ((_, message) => toStderr(`httpserver: ${message}\n`));
+  }
+
+  /** Whether the open file has been deleted (its link count is 0). */
+  async deleted(): Promise<boolean> {
+    try {
+      return (await this.#file.stat?.())?.nlink === 0;
+    } catch {
+      return false;
+    }
   }
 
   /** Queue whole lines, as text or bytes; written in order, batched while a write is in flight. */
@@ -153,25 +183,37 @@ export class Appender {
   }
 
   async #pump(): Promise<void> {
+    let batch: Uint8Array | null = null;
+    let off = 0;
     try {
       while (this.#queue.length > 0) {
         const q = this.#queue;
-        const batch = q.length === 1 ? q[0]! : concatBytes(q);
+        batch = q.length === 1 ? q[0]! : concatBytes(q);
         this.#queue = [];
         const file = this.#file; // one batch, one file, even if reopen() comes in between
-        let off = 0;
+        off = 0;
         while (off < batch.length) off += await file.write(batch.subarray(off));
         this.#closeRetired();
+        if (this.#lost > 0) {
+          this.#report("notice", `writing ${this.#name} again; ${this.#lost} bytes of lines lost`);
+          this.#lost = 0;
+          this.#reportedAt = -Infinity;
+        }
       }
     } catch (e) {
       // A full or failing disk must not take the server down: drop what could not be written
-      // and say so on stderr (once a minute at most; error.log may be the file that fails).
+      // and say so (once a minute at most).
+      this.#lost += (batch?.length ?? 0) - off +
+        this.#queue.reduce((n, b) => n + b.length, 0);
       this.#queue = [];
       const now = Date.now();
-      if (now - this.#reportedAt >= 60_000) {
+      if (now - this.#reportedAt >= REPORT_EVERY_MS) {
         this.#reportedAt = now;
         const why = e instanceof Error ? e.message : String(e);
-        toStderr(`httpserver: cannot write ${this.#name}: ${why}\n`);
+        this.#report(
+          "error",
+          `cannot write ${this.#name}: ${why}; its lines are lost until it can be written again`,
+        );
       }
     } finally {
       this.#busy = null;
@@ -194,6 +236,46 @@ export class Appender {
   }
 }
 
+/**
+ * A log file appended to synchronously, by a worker, with AccessLogFlush 0: each access line
+ * is in the file (the kernel's page cache) before its response's last byte is sent, so a
+ * `kill -9` of the server loses none. Opened with O_APPEND, so each write lands whole at the
+ * end of the file, whoever else appends (the other workers).
+ */
+export class SyncLogFile {
+  #file: Deno.FsFile;
+  readonly path: string;
+
+  private constructor(path: string, file: Deno.FsFile) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** Open (creating) `path` for appending; throws when it cannot be. */
+  static open(path: string): SyncLogFile {
+    return new SyncLogFile(path, Deno.openSync(path, { append: true, create: true, write: true }));
+  }
+
+  /** Append whole lines; throws when the file cannot be written (a full disk). */
+  write(lines: Uint8Array): void {
+    let off = 0;
+    while (off < lines.length) off += this.#file.writeSync(lines.subarray(off));
+  }
+
+  /** Open the path again (log rotation); on failure the old file is kept and this throws. */
+  reopen(): void {
+    const next = Deno.openSync(this.path, { append: true, create: true, write: true });
+    this.close();
+    this.#file = next;
+  }
+
+  close(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+}
+
 /** The main thread's log sink. */
 export class LogWriter {
   #access: Appender | null;
@@ -201,6 +283,8 @@ export class LogWriter {
   readonly #logger: Logger;
   #targets: LogTargets;
   #closed = false;
+  /** When recreating a deleted file last failed, by key (reported once a minute at most). */
+  readonly #recreateFailedAt = new Map<string, number>();
 
   private constructor(access: Appender | null, errors: Appender | null, targets: LogTargets) {
     this.#access = access;
@@ -215,11 +299,18 @@ export class LogWriter {
    */
   static async open(t: LogTargets): Promise<LogWriter> {
     const files = await openTargets(t);
-    const w = new LogWriter(
-      files.access === null ? null : new Appender(files.access, t.accessLog),
+    let w: LogWriter | null = null;
+    const access = files.access === null
+      ? null
+      : new Appender(files.access, t.accessLog, (l, m) => {
+        if (w !== null) w.#accessTrouble(l, m);
+      });
+    w = new LogWriter(
+      access,
       files.errors === null ? null : new Appender(files.errors, t.errorLog),
       t,
     );
+    const writer = w;
     const pid = Deno.pid;
     // LogTape routes records by category and level; the sink formats them Apache-style and
     // hands them to the same batching appender as the access log (LogTape's own file sink
@@ -228,14 +319,23 @@ export class LogWriter {
       reset: true,
       sinks: {
         errorLog: (r: LogRecord) =>
-          w.#errors?.push(formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n"),
+          writer.#errors?.push(formatErrorLine(r.properties["record"] as ErrorRecord, pid) + "\n"),
       },
       loggers: [
         { category: ["httpserver"], sinks: ["errorLog"], lowestLevel: "debug" },
         { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
       ],
     });
-    return w;
+    return writer;
+  }
+
+  /**
+   * Trouble with the access log (or its recovery) is said in error.log too, and on stderr for
+   * journald.
+   */
+  #accessTrouble(level: "error" | "notice", message: string): void {
+    toStderr(`httpserver: ${message}\n`);
+    this.error({ timeMs: Date.now(), level, module: "core", message, tid: 0 });
   }
 
   /**
@@ -247,7 +347,12 @@ export class LogWriter {
     const files = await openTargets(t);
     return {
       commit: () => {
-        this.#access = this.#switch(this.#access, files.access, t.accessLog);
+        this.#access = this.#switch(
+          this.#access,
+          files.access,
+          t.accessLog,
+          (l, m) => this.#accessTrouble(l, m),
+        );
         this.#errors = this.#switch(this.#errors, files.errors, t.errorLog);
         this.#targets = t;
       },
@@ -257,8 +362,13 @@ export class LogWriter {
     };
   }
 
-  #switch(current: Appender | null, file: LogFile | null, name: string): Appender | null {
-    if (current === null) return file === null ? null : new Appender(file, name);
+  #switch(
+    current: Appender | null,
+    file: LogFile | null,
+    name: string,
+    report?: AppenderReport,
+  ): Appender | null {
+    if (current === null) return file === null ? null : new Appender(file, name, report);
     if (file === null) {
       void current.close(); // the log was turned off: finish what is queued, then close
       return null;
@@ -319,6 +429,41 @@ export class LogWriter {
       }
     }
     return problems;
+  }
+
+  /**
+   * Create again, by name, a log file that was deleted while open (its lines would go nowhere
+   * anyone can read), and say so.
+   * @returns the keys of the files created again
+   */
+  async recreateDeleted(): Promise<Array<"AccessLog" | "ErrorLog">> {
+    const done: Array<"AccessLog" | "ErrorLog"> = [];
+    if (this.#closed) return done;
+    const pairs = [
+      ["AccessLog", this.#targets.accessLog, this.#access],
+      ["ErrorLog", this.#targets.errorLog, this.#errors],
+    ] as const;
+    const said: string[] = [];
+    for (const [key, path, appender] of pairs) {
+      if (appender === null || !(await appender.deleted())) continue;
+      try {
+        appender.reopen(await openAppend(key, path));
+        done.push(key);
+        said.push(`${key} "${path}" was deleted while open; writing to a new file by that name`);
+      } catch (e) {
+        const now = Date.now();
+        if (now - (this.#recreateFailedAt.get(key) ?? -Infinity) >= REPORT_EVERY_MS) {
+          this.#recreateFailedAt.set(key, now);
+          toStderr(`httpserver: ${key} "${path}" was deleted and cannot be created: ${e}\n`);
+        }
+      }
+    }
+    // Said once both files are new, so that error.log's own line goes to its new file.
+    for (const m of said) {
+      toStderr(`httpserver: ${m}\n`);
+      this.error({ timeMs: Date.now(), level: "warn", module: "core", message: m, tid: 0 });
+    }
+    return done;
   }
 
   /** Write everything queued and close the files. */

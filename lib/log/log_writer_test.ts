@@ -1,12 +1,12 @@
 import { assertEquals } from "../http/test_assert.ts";
 import { join } from "node:path";
-import { Appender, type LogFile, LogWriter } from "./log_writer.ts";
+import { Appender, type LogFile, LogWriter, SyncLogFile } from "./log_writer.ts";
 
 class MemoryFile implements LogFile {
   text = "";
   writes = 0;
   closed = false;
-  constructor(private fail = false, private max = Infinity) {}
+  constructor(public fail = false, private max = Infinity) {}
   write(p: Uint8Array): Promise<number> {
     this.writes++;
     if (this.fail) return Promise.reject(new Error("No space left on device (os error 28)"));
@@ -128,4 +128,60 @@ Deno.test("LogWriter.reopen() after close() opens nothing (a signal during shutd
     assertEquals(await w.reopen(), []);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["error.log"], "nothing recreated");
   });
+});
+
+Deno.test("Appender reports a failing file once, then again when it can be written, with the bytes lost", async () => {
+  const f = new MemoryFile(true);
+  const reports: string[] = [];
+  const a = new Appender(f, "full.log", (level, m) => reports.push(`${level}: ${m}`));
+  a.push("one\n");
+  await new Promise((r) => setTimeout(r, 5));
+  a.push("two\n");
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(reports, [
+    "error: cannot write full.log: No space left on device (os error 28); its lines are lost " +
+    "until it can be written again",
+  ]);
+  f.fail = false;
+  a.push("three\n");
+  await a.close();
+  assertEquals(f.text, "three\n");
+  assertEquals(reports[1], "notice: writing full.log again; 8 bytes of lines lost");
+});
+
+Deno.test("LogWriter.recreateDeleted() creates a deleted log again by name and says so in error.log", async () => {
+  await withLogWriter(async (w, dir) => {
+    const utf8 = (s: string) => new TextEncoder().encode(s);
+    w.access(utf8("before\n"));
+    assertEquals(await w.recreateDeleted(), [], "nothing deleted yet");
+    await new Promise((r) => setTimeout(r, 10));
+    Deno.removeSync(join(dir, "access.log"));
+    assertEquals(await w.recreateDeleted(), ["AccessLog"]);
+    w.access(utf8("after\n"));
+    await w.close();
+    assertEquals(await Deno.readTextFile(join(dir, "access.log")), "after\n");
+    const errors = await Deno.readTextFile(join(dir, "error.log"));
+    assertEquals(
+      errors.includes(`access.log" was deleted while open; writing to a new file`),
+      true,
+    );
+  });
+});
+
+Deno.test("SyncLogFile appends at once and reopen() moves to a file of the same name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "synclog_" });
+  try {
+    const path = join(dir, "access.log");
+    const f = SyncLogFile.open(path);
+    f.write(new TextEncoder().encode("one\n"));
+    assertEquals(Deno.readTextFileSync(path), "one\n", "in the file before write() returns");
+    Deno.renameSync(path, path + ".1");
+    f.reopen();
+    f.write(new TextEncoder().encode("two\n"));
+    f.close();
+    assertEquals(Deno.readTextFileSync(path + ".1"), "one\n");
+    assertEquals(Deno.readTextFileSync(path), "two\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

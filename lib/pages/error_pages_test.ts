@@ -182,6 +182,7 @@ Deno.test("loadErrorTemplates() loads the bundled error/ directory with every pl
     501,
     503,
     505,
+    507,
   ];
   assert.deepEqual([...templates.keys()], expected);
   const pages = buildErrorPages(templates);

@@ -3,6 +3,10 @@
  * in chunked coding. Small bodies go out in the same write as the head; large files are copied
  * through a pooled buffer of ReadChunkSize. Files are opened through the plan's FileSystem,
  * which keeps paths inside its root and refuses a version other than the one planned.
+ *
+ * A source that fails once the head is out (a read error, a file that shrank) cannot be
+ * answered any more: BodySourceError says so, and the connection closes (the client sees a
+ * body shorter than its Content-Length, or a chunked body without its last chunk).
  * @module
  */
 
@@ -18,6 +22,12 @@ export interface WriteOptions {
   readonly coalesceBytes: number;
   /** Buffer size for copying file slices. */
   readonly chunkSize: number;
+  /**
+   * Called once just before the response's last write, with the body bytes the response will
+   * have sent (AccessLogFlush 0 logs it there, so a client never has a response whose access
+   * line is not written yet).
+   */
+  readonly beforeEnd?: (bodyBytes: number) => void;
 }
 
 /**
@@ -32,8 +42,28 @@ export class BeforeHeadError extends Error {
 }
 
 /**
+ * The body's source failed after the head was sent (a read error, a file that shrank or a
+ * stream that errored): the response cannot be finished, so the connection must close.
+ */
+export class BodySourceError extends Error {
+  override name = "BodySourceError";
+  /**
+   * @param what the source (a path)
+   * @param sent body bytes sent before the failure
+   */
+  constructor(readonly what: string, readonly sent: number, why: string) {
+    super(`${what}: ${why} after ${sent} body bytes were sent; connection closed`);
+  }
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
  * Write head and body; returns the number of body bytes sent.
  * @throws BeforeHeadError when the planned file cannot be opened (nothing was written)
+ * @throws BodySourceError when the source fails after the head was written
  */
 export async function writeBody(
   t: Transport,
@@ -43,9 +73,11 @@ export async function writeBody(
 ): Promise<number> {
   switch (body.kind) {
     case "none":
+      o.beforeEnd?.(0);
       await writeAll(t, head);
       return 0;
     case "bytes":
+      o.beforeEnd?.(body.data.length);
       await writeJoined(t, head, body.data, o);
       return body.data.length;
     case "file":
@@ -53,7 +85,7 @@ export async function writeBody(
     case "multipart":
       return await writeMultipart(t, head, body, o);
     case "stream":
-      return await writeChunked(t, head, body.stream);
+      return await writeChunked(t, head, body.stream, o);
   }
 }
 
@@ -91,10 +123,13 @@ async function writeFile(
   using file = openPlanned(body);
   if (body.start > 0) file.seek(body.start);
   if (head.length + body.length <= o.coalesceBytes) {
-    await writeAll(t, readWithHead(file, head, body.length));
+    const bytes = readWithHead(file, head, body.length);
+    o.beforeEnd?.(body.length);
+    await writeAll(t, bytes);
   } else {
     await writeAll(t, head);
-    await copySlice(t, file, body.length, o.chunkSize);
+    const slice: Slice = { path: body.path, length: body.length, sentBefore: 0 };
+    await copySlice(t, file, slice, o.chunkSize, o.beforeEnd ?? null);
   }
   return body.length;
 }
@@ -109,7 +144,12 @@ function readWithHead(file: OpenFile, head: Uint8Array, length: number): Uint8Ar
   out.set(head);
   let off = head.length;
   while (off < out.length) {
-    const n = file.readSync(out.subarray(off));
+    let n: number | null;
+    try {
+      n = file.readSync(out.subarray(off));
+    } catch (e) {
+      throw new BeforeHeadError(new FsError("other", `read failed: ${reason(e)}`));
+    }
     if (n === null) {
       throw new BeforeHeadError(new FsError("changed", "file shrank while it was being read"));
     }
@@ -118,24 +158,46 @@ function readWithHead(file: OpenFile, head: Uint8Array, length: number): Uint8Ar
   return out;
 }
 
+/** A slice of a file being sent, for error messages: its path, length, body bytes before it. */
+interface Slice {
+  readonly path: string;
+  readonly length: number;
+  readonly sentBefore: number;
+}
+
+/**
+ * Copy `slice.length` bytes from the file's position. `last`, when given, is called before the
+ * write that ends the slice (with the body bytes sent by then).
+ */
 async function copySlice(
   t: Transport,
   file: OpenFile,
-  length: number,
+  slice: Slice,
   chunkSize: number,
+  last: ((bodyBytes: number) => void) | null,
 ): Promise<void> {
-  const buf = borrow(chunkSize, length);
+  const buf = borrow(chunkSize, slice.length);
   try {
-    let left = length;
+    let left = slice.length;
     while (left > 0) {
-      const n = await file.read(left < buf.length ? buf.subarray(0, left) : buf);
-      if (n === null) throw new Error("File shrank while it was being sent");
+      let n: number | null;
+      try {
+        n = await file.read(left < buf.length ? buf.subarray(0, left) : buf);
+      } catch (e) {
+        throw new BodySourceError(slice.path, sent(slice, left), `read failed (${reason(e)})`);
+      }
+      if (n === null) throw new BodySourceError(slice.path, sent(slice, left), "the file shrank");
+      if (n === left) last?.(slice.sentBefore + slice.length);
       await writeAll(t, buf.subarray(0, n));
       left -= n;
     }
   } finally {
     giveBack(buf, chunkSize);
   }
+}
+
+function sent(slice: Slice, left: number): number {
+  return slice.sentBefore + slice.length - left;
 }
 
 /*
@@ -172,11 +234,16 @@ async function writeMultipart(
 ): Promise<number> {
   using file = openPlanned(body);
   await writeAll(t, head);
+  let sentBefore = 0;
   for (const part of body.plan.parts) {
     await writeAll(t, part.head);
+    sentBefore += part.head.length;
     file.seek(part.range.start);
-    await copySlice(t, file, part.range.end - part.range.start + 1, o.chunkSize);
+    const length = part.range.end - part.range.start + 1;
+    await copySlice(t, file, { path: body.path, length, sentBefore }, o.chunkSize, null);
+    sentBefore += length;
   }
+  o.beforeEnd?.(body.plan.contentLength);
   await writeAll(t, body.plan.tail);
   return body.plan.contentLength;
 }
@@ -186,6 +253,7 @@ async function writeChunked(
   t: Transport,
   head: Uint8Array,
   stream: ReadableStream<Uint8Array>,
+  o: WriteOptions,
 ): Promise<number> {
   const reader = stream.getReader();
   let n = 0;
@@ -193,13 +261,19 @@ async function writeChunked(
   try {
     await writeAll(t, head);
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (value.length === 0) continue;
-      await writeAll(t, encodeChunk(value));
-      n += value.length;
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw new BodySourceError("the response stream", n, `read failed (${reason(e)})`);
+      }
+      if (r.done) break;
+      if (r.value.length === 0) continue;
+      await writeAll(t, encodeChunk(r.value));
+      n += r.value.length;
     }
     finished = true;
+    o.beforeEnd?.(n);
     await writeAll(t, LAST_CHUNK);
     return n;
   } finally {

@@ -15,6 +15,7 @@ import { type RequestHead, RequestParser } from "../http/request_parser.ts";
 import { discardBody, type ResponsePlan } from "../static/plan.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 import { BodyError, BodyReader } from "./body_reader.ts";
+import { BodySourceError } from "./body_writer.ts";
 import type { Handler, Peer, ServerRequest } from "./request.ts";
 import { ResponseWriter, type WriterHooks } from "./response_writer.ts";
 import type { Slotted } from "./slot_list.ts";
@@ -165,7 +166,8 @@ export class Connection implements Slotted {
         this.#beginHead();
       }
     } catch (e) {
-      if (this.phase !== "closed") {
+      // A body source that failed was logged by the writer, once.
+      if (this.phase !== "closed" && !(e instanceof BodySourceError)) {
         this.#h.error("debug", `connection ended: ${describe(e)}`, this.#peer);
       }
     } finally {

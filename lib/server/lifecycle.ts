@@ -12,7 +12,13 @@ import { ConfigError, lineOf } from "../config/config.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../config/defaults.ts";
 import { formatDuration } from "../config/values.ts";
 import type { ErrorRecord } from "../log/error_log.ts";
-import { LogOpenError, type LogTargets, LogWriter, STDERR_LEVEL } from "../log/log_writer.ts";
+import {
+  DELETED_CHECK_MS,
+  LogOpenError,
+  type LogTargets,
+  LogWriter,
+  STDERR_LEVEL,
+} from "../log/log_writer.ts";
 import { loadErrorTemplates } from "../pages/error_pages.ts";
 import { Generations, type GenerationSpec } from "./generations.ts";
 import { HttpsService } from "./https_service.ts";
@@ -154,7 +160,13 @@ class Lifecycle {
     this.#manager.watch(() => this.#gens.healthy(), () => this.#listening());
     this.#sweeper = uploadSweeper(config, (m) => this.#log("notice", m));
     this.#sweeper.now();
+    // A log file deleted while open is created again by name (and error.log says so).
+    const logCheck = setInterval(async () => {
+      const again = await this.#logs.recreateDeleted();
+      if (again.includes("AccessLog")) this.#gens.broadcast({ type: "reopen-logs" });
+    }, DELETED_CHECK_MS);
     const stop = await this.#eventLoop();
+    clearInterval(logCheck);
     unlisten();
     await this.#stop(stop);
     return stop.signal === null ? EXIT_STUCK_WORKER : 0;
@@ -296,6 +308,8 @@ class Lifecycle {
     for (const p of problems) {
       this.#log("error", `cannot reopen ${p}; still writing to the old file`);
     }
+    // Workers that append their own access lines (AccessLogFlush 0) reopen them too.
+    this.#gens.broadcast({ type: "reopen-logs" });
   }
 
   /**

@@ -10,7 +10,7 @@ import type { SessionStats } from "../session/manager.ts";
 import type { TlsMaterial } from "./tls_material.ts";
 
 /** Bumped whenever a message shape changes, so a stale worker is refused. */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** What a worker needs to serve HTTPS. */
 export interface TlsStart {
@@ -56,6 +56,8 @@ export type ToWorker =
     readonly token: string;
     readonly keyAuthorization: string | null;
   }
+  /** Open the log files a worker writes itself again by name (rotation, a deleted file). */
+  | { readonly type: "reopen-logs" }
   /** The answer to a worker's "status-request" (same seq). */
   | { readonly type: "status"; readonly seq: number; readonly instance: InstanceView };
 

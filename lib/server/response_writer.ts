@@ -5,6 +5,11 @@
  * body_writer.ts), answers 404/503 instead when a planned file went away before its first byte,
  * and makes the response's one access-log record. One per connection, reused for every
  * response on it.
+ *
+ * The record is made once the response is written; with `logBeforeEnd` (AccessLogFlush 0) it is
+ * made just before the response's last write instead, so that no client holds a whole
+ * response whose line a `kill -9` could still lose (it then counts the bytes the response was
+ * to send, even if that last write fails).
  * @module
  */
 
@@ -13,7 +18,7 @@ import type { AccessRecord } from "../log/access_log.ts";
 import { FS_ERROR_STATUS } from "../static/context.ts";
 import type { PlanBody, ResponsePlan } from "../static/plan.ts";
 import { LoopClock } from "../util/loop_clock.ts";
-import { BeforeHeadError, writeBody } from "./body_writer.ts";
+import { BeforeHeadError, BodySourceError, writeBody } from "./body_writer.ts";
 import type { FramePool } from "./frame_pool.ts";
 import { HEAD_ROOM } from "./frame_pool.ts";
 import { HeadCache } from "./head_cache.ts";
@@ -53,6 +58,8 @@ export interface WriterHooks {
   readonly frames?: FramePool;
   /** Called after each response, e.g. for counters. */
   responded?(req: ServerRequest | null, status: number, bytes: number): void;
+  /** Make the access record before the response's last write (AccessLogFlush 0). */
+  readonly logBeforeEnd?: boolean;
 }
 
 /** What the writer tells its connection, which owns phases and deadlines. */
@@ -104,6 +111,8 @@ export class ResponseWriter {
   #frame: Uint8Array | null = null;
   #body: Uint8Array = NO_BYTES;
   #status = 0;
+  /** The current response's access record is made (reset when a response starts). */
+  #logged = false;
 
   constructor(o: WriterOptions) {
     this.#t = o.transport;
@@ -138,6 +147,7 @@ export class ResponseWriter {
     const body = smallBody(plan.body);
     if (body === null) return null;
     this.#prepare(plan, body, keep);
+    if (this.#h.logBeforeEnd) this.#log(this.#status, body.length);
     return this.#t.write(this.#out);
   }
 
@@ -169,6 +179,7 @@ export class ResponseWriter {
     const body = smallBody(plan.body);
     if (body !== null) {
       this.#prepare(plan, body, keep);
+      if (this.#h.logBeforeEnd) this.#log(this.#status, body.length);
       let written = -1;
       try {
         written = await this.#t.write(this.#out);
@@ -192,8 +203,16 @@ export class ResponseWriter {
       bytes = await writeBody(this.#progress, head, plan.body, {
         coalesceBytes: COALESCE_BYTES,
         chunkSize: this.#chunkSize,
+        ...(this.#h.logBeforeEnd ? { beforeEnd: (n: number) => this.#log(status, n) } : {}),
       });
     } catch (e) {
+      if (e instanceof BodySourceError) {
+        // The head is out: nothing can replace the response. One line, then the connection
+        // closes (it does not log the error again).
+        bytes = e.sent;
+        this.#h.error("error", e.message, this.#req?.peer ?? this.peer);
+        throw e;
+      }
       if (!(e instanceof BeforeHeadError)) throw e;
       status = await this.#sendInstead(e, keep);
     } finally {
@@ -217,6 +236,7 @@ export class ResponseWriter {
       this.#framing(keep && !plan.close, false),
       data,
     );
+    if (this.#h.logBeforeEnd) this.#log(status, data?.length ?? 0);
     await writeAll(this.#t, head);
     return status;
   }
@@ -269,6 +289,7 @@ export class ResponseWriter {
 
   /** A response starts: the connection's phase changes, and the plan's error.log note. */
   #start(plan: ResponsePlan): void {
+    this.#logged = false;
     this.#host.responseStarted();
     if (plan.note !== undefined) {
       this.#h.error(plan.note.level, plan.note.message, this.#req?.peer ?? this.peer);
@@ -317,8 +338,10 @@ export class ResponseWriter {
     };
   }
 
-  /** The response's one access-log record, and the counters. */
+  /** The response's one access-log record, and the counters (once per response). */
   #log(status: number, bytes: number): void {
+    if (this.#logged) return; // logged before its last write (logBeforeEnd)
+    this.#logged = true;
     const req = this.#req;
     this.#h.access({
       client: (req?.peer ?? this.peer).ip,

@@ -12,8 +12,9 @@ import { DateCache } from "../http/http_date.ts";
 import { fieldLines } from "../http/response_head.ts";
 import { AccessLineBuffer } from "../log/access_buffer.ts";
 import { type ErrorRecord, formatErrorLine, LEVEL_RANK } from "../log/error_log.ts";
-import { STDERR_LEVEL } from "../log/log_writer.ts";
+import { REPORT_EVERY_MS, STDERR_LEVEL, SyncLogFile } from "../log/log_writer.ts";
 import { StderrCopy } from "../log/stderr_copy.ts";
+import { DEFAULT_ACCESS_LOG_FLUSH_MS } from "../config/defaults.ts";
 import type { ResilientStore } from "../session/resilient_store.ts";
 import { Admission } from "./admission.ts";
 import { type AcceptHost, acceptLoop } from "./accept_loop.ts";
@@ -40,7 +41,6 @@ import { LoopClock } from "../util/loop_clock.ts";
 import { StalledHandshakes, TlsEndpoint, TlsHandshake } from "./tls_listener.ts";
 import type { TlsMaterial } from "./tls_material.ts";
 
-const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_BYTES = 64 * 1024;
 /** Room for a batch of access lines and the line that passes LOG_FLUSH_BYTES. */
 const ACCESS_BUFFER_BYTES = LOG_FLUSH_BYTES + 8 * 1024;
@@ -80,6 +80,11 @@ let requests = 0;
 let bytesSent = 0;
 let tlsConnections = 0;
 let tlsRequests = 0;
+/** AccessLogFlush 0: this worker appends its access lines itself, before each response ends. */
+let accessFile: SyncLogFile | null = null;
+/** Access lines dropped since writing accessFile last failed, and when that was reported. */
+let accessLost = 0;
+let accessReportedAt = -Infinity;
 let store: ResilientStore | null = null;
 let sessions: WorkerSessions | null = null;
 let counters: WorkerCounters | null = null;
@@ -113,6 +118,44 @@ function flushLogs(): void {
   if (errors !== null) moved.push(errors.buffer);
   self.postMessage(m, moved);
   errorText = "";
+}
+
+/** AccessLogFlush 0: write the line just appended, now (a full disk costs the line only). */
+function writeAccessNow(file: SyncLogFile): void {
+  try {
+    accessLines.drainTo((lines) => file.write(lines));
+    if (accessLost > 0) {
+      log("notice", "core", `writing ${file.path} again; ${accessLost} access line(s) lost`);
+      accessLost = 0;
+      accessReportedAt = -Infinity;
+    }
+  } catch (e) {
+    accessLost++;
+    const now = Date.now();
+    if (now - accessReportedAt >= REPORT_EVERY_MS) {
+      accessReportedAt = now;
+      const why = e instanceof Error ? e.message : String(e);
+      log(
+        "error",
+        "core",
+        `cannot write ${file.path}: ${why}; its lines are lost until it can be written again`,
+      );
+    }
+  }
+}
+
+/** Open the access log again by name (rotation, or a deleted file), when this worker writes it. */
+function reopenAccess(): void {
+  try {
+    accessFile?.reopen();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    log(
+      "error",
+      "core",
+      `cannot reopen ${accessFile?.path}: ${why}; still writing to the old file`,
+    );
+  }
 }
 
 function stats() {
@@ -155,8 +198,10 @@ function hooks(
       requests++;
       if (rec.scheme === "https") tlsRequests++;
       bytesSent += rec.bytes;
-      if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
+      if (accessFile !== null) writeAccessNow(accessFile);
+      else if (accessLines.length > LOG_FLUSH_BYTES) flushLogs();
     },
+    logBeforeEnd: accessFile !== null,
     error: (level, message, peer?: Peer) => log(level, "core", message, peer),
     draining: () => draining,
     closeIdle: () => draining && stopReason === "shutdown",
@@ -183,6 +228,14 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
   ({ store, sessions, counters, status, acme } = built);
   const { pipeline } = built;
+  if (config.accessLogFlushMs === 0 && config.accessLog !== "") {
+    try {
+      accessFile = SyncLogFile.open(config.accessLog);
+    } catch (e) {
+      post({ type: "listen-failed", id, message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+  }
   const settings = connectionSettings(config);
   const h = hooks(settings, pipeline, new DateCache(clock.now));
   const admission = new Admission({
@@ -211,7 +264,8 @@ async function serve(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     });
     if (msg.tls.material !== null && !serveTls(msg.tls.material, true)) return;
   }
-  setInterval(flushLogs, LOG_FLUSH_MS);
+  // Access lines (unless written at once) and error lines go to the main thread this often.
+  setInterval(flushLogs, config.accessLogFlushMs || DEFAULT_ACCESS_LOG_FLUSH_MS);
   setInterval(sweep, SWEEP_MS);
   setInterval(tick, STATS_MS);
   post({ type: "ready", id });
@@ -380,6 +434,7 @@ async function stop(graceMs: number, reason: StopReason): Promise<void> {
   await tick().catch(() => {});
   store?.close();
   flushLogs();
+  accessFile?.close();
   post({ type: "stopped", id });
 }
 
@@ -401,5 +456,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === "acme-challenge") {
     acme?.set(m.token, m.keyAuthorization);
     post({ type: "acme-challenge-ack", id, seq: m.seq });
+  } else if (m.type === "reopen-logs") {
+    reopenAccess();
   }
 };

@@ -102,6 +102,7 @@ export const FS_ERROR_STATUS: Readonly<Record<FsErrorKind, number>> = Object.fre
   "is-directory": 409,
   "not-empty": 409,
   "changed": 503,
+  "no-space": 507, // RFC 4918 §11.5 Insufficient Storage
   "other": 500,
 });
 
@@ -152,7 +153,8 @@ export class StaticContext {
   fsError(req: { readonly method: string }, e: unknown, path: string): ResponsePlan {
     const kind = e instanceof FsError ? e.kind : "other";
     const status = FS_ERROR_STATUS[kind];
-    const level = status === 500 ? "crit" : status === 403 ? "error" : "info";
+    // A full disk is the administrator's to fix: said at error level, as a denied path is.
+    const level = status === 500 ? "crit" : status === 403 || status === 507 ? "error" : "info";
     const why = e instanceof Error ? e.message : String(e);
     const message = why.includes(path) ? why : `${path}: ${why}`;
     return this.error(req, status, { note: { level, message } });

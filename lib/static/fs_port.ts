@@ -56,6 +56,7 @@ export type FsErrorKind =
   | "is-directory"
   | "not-empty"
   | "changed" // the file is not the version a response was planned for
+  | "no-space" // ENOSPC, EDQUOT: the disk (or the user's quota) is full
   | "other";
 
 /** A failed file-system call. */

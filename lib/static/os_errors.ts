@@ -20,6 +20,8 @@ const KIND_OF_CODE: Readonly<Record<string, FsErrorKind>> = {
   EEXIST: "exists",
   EISDIR: "is-directory",
   ENOTEMPTY: "not-empty",
+  ENOSPC: "no-space", // the disk is full: 507
+  EDQUOT: "no-space", // the user's quota is
 };
 
 /** The FsError kind of any error thrown by a file call. */
