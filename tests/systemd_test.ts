@@ -4,6 +4,7 @@
  * container (tests/helpers/nspawn.ts) shares the host's network, so the host's curl and load
  * client reach the service. Root, debootstrap and systemd-nspawn needed (tests/prereqs.ts).
  */
+import { sysctl } from "./helpers/sysctl.ts";
 import { assertEquals } from "../lib/http/test_assert.ts";
 import assert from "node:assert/strict";
 import { join } from "./helpers/paths.ts";
@@ -15,14 +16,6 @@ const PREFIX = "/srv/httpserver"; // not the default: --prefix must reach every 
 const MIGRATE = "net.ipv4.tcp_migrate_req";
 
 /** Read (`name`) or set (`name=value`) a sysctl of the host's network namespace. */
-async function sysctl(arg: string): Promise<string> {
-  const r = await new Deno.Command("sysctl", {
-    args: ["-n", ...(arg.includes("=") ? ["-w"] : []), arg],
-  })
-    .output();
-  if (!r.success) throw new Error(`sysctl ${arg}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
 
 /** A privileged port free on the host (the container shares its network): 80 when it is. */
 function privilegedPort(): number {
