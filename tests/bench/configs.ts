@@ -13,11 +13,16 @@ export type ConfEdits = Readonly<Record<string, string>>;
  * silently left at its shipped value.
  * @param text http.conf contents
  * @param edits key -> new value
+ * @param optional keys that may be absent (a setting an older revision's http.conf lacks)
  * @returns the new text, or an Error naming the key
  * @example
  * editConf("Listen = 0.0.0.0:8080\n", { Listen: "127.0.0.1:0" }); // "Listen = 127.0.0.1:0\n"
  */
-export function editConf(text: string, edits: ConfEdits): string | Error {
+export function editConf(
+  text: string,
+  edits: ConfEdits,
+  optional: ReadonlySet<string> = new Set(),
+): string | Error {
   const lines = text.split("\n");
   const seen = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
@@ -31,6 +36,7 @@ export function editConf(text: string, edits: ConfEdits): string | Error {
   }
   for (const key of Object.keys(edits)) {
     const n = seen.get(key) ?? 0;
+    if (n === 0 && optional.has(key)) continue;
     if (n !== 1) return new Error(`Cannot edit http.conf: key "${key}" occurs ${n} times`);
   }
   return lines.join("\n");
@@ -82,7 +88,8 @@ export function oursConf(shipped: string, o: OursConf): string | Error {
     edits["TLSCertificate"] = o.tls.cert;
     edits["TLSKey"] = o.tls.key;
   }
-  return editConf(shipped, edits);
+  // An older revision (BENCH_REVS) has no per-client limit, and no key for it.
+  return editConf(shipped, edits, new Set(["MaxConnectionsPerClient"]));
 }
 
 /** What the nginx config needs. */

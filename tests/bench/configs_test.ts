@@ -125,3 +125,16 @@ Deno.test("oursConf() and nginxConf() serve HTTPS with the bench's certificate w
     ]
   ) assert.ok(ng.includes(line), line);
 });
+
+Deno.test("editConf() skips an optional key the text lacks, and still refuses a missing required one", () => {
+  const text = "Listen = 0.0.0.0:8080\n";
+  assert.equal(
+    editConf(
+      text,
+      { Listen: "127.0.0.1:0", MaxConnectionsPerClient: "9" },
+      new Set(["MaxConnectionsPerClient"]),
+    ),
+    "Listen = 127.0.0.1:0\n",
+  );
+  assert.ok(editConf(text, { Listen: "x", Other: "y" }) instanceof Error);
+});
