@@ -11,10 +11,8 @@
  *   finished leaves its socket open until the handshake ends (Deno finishes a handshake before
  *   it shuts a TLS stream down), so a client that sends half a ClientHello and waits would keep
  *   a descriptor forever. `shutdown()` on the socket ends the handshake, and Deno closes it.
- * - **Reading a sysctl.** `net.ipv4.tcp_migrate_req` says whether closing a listener (a
- *   certificate swap) resets the connections waiting in its queue.
  *
- * Deno refuses to read /proc without `--allow-all` (its `/proc/self/fd` and `/proc/sys` rules),
+ * Deno refuses to read /proc without `--allow-all` (its `/proc/self/fd` rule),
  * which the server does not run with; the C library reads them directly. Without FFI (no
  * permission, no glibc) every function here says so and the caller carries on without.
  * @module
@@ -39,9 +37,6 @@ const SYMBOLS = {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -165,24 +160,5 @@ function normalIp(ip: string): string {
     return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
   } catch {
     return ip.toLowerCase();
-  }
-}
-
-/**
- * The first line of a small kernel file such as `/proc/sys/net/ipv4/tcp_migrate_req`.
- * @returns the text, trimmed, or an Error (FFI unavailable, no such file)
- */
-export function readKernelValue(path: string): string | Error {
-  const c = open();
-  if (c instanceof Error) return c;
-  const fd = c.open(cString(path), 0); // O_RDONLY
-  if (fd < 0) return new Error(`cannot open ${path}`);
-  try {
-    const buf = new Uint8Array(256);
-    const n = Number(c.read(fd, buf, BigInt(buf.length)));
-    if (n < 0) return new Error(`cannot read ${path}`);
-    return new TextDecoder().decode(buf.subarray(0, n)).trim();
-  } finally {
-    c.close(fd);
   }
 }
