@@ -71,6 +71,11 @@ export class Connection implements Slotted {
   readonly #in: ReadBuffer;
   #requests = 0;
   #responseStarted = false;
+  /** The last request line and its parts: a keep-alive client repeats its requests. */
+  #line = "";
+  #lineMethod = "";
+  #lineTarget = "";
+  #lineVersion = -1;
   /** A 408 is being written: whatever arrives afterwards is not answered. */
   #timedOut: Promise<void> | null = null;
   /** Whether the connection stays open after the response being planned (see #keepAlive). */
@@ -327,7 +332,7 @@ export class Connection implements Slotted {
   #exchange(head: RequestHead): ResponsePlan | Promise<boolean> {
     this.#requests++;
     this.#responseStarted = false;
-    const line = requestLine(head);
+    const line = this.#requestLine(head);
     const check = checkHead(head, this.#s.limits.maxBodySize);
     if (check.kind === "error") return this.#reject(check.code, head).then(() => false);
     const body = check.framing.kind === "none" ? null : new BodyReader(
@@ -438,20 +443,34 @@ export class Connection implements Slotted {
     return { ...this.#h.errorPlan(info.status, method, info.message), close: true };
   }
 
+  /**
+   * The request line as received, for the access log. The same string as last time when the
+   * request repeats it, so the log's memo of its line tail (access_log.ts) compares one
+   * object instead of flattening a new string: 0.2-0.3 µs per keep-alive request (js_only.ts).
+   */
+  #requestLine(h: RequestHead): string {
+    const version = h.versionMajor * 10 + h.versionMinor;
+    if (
+      h.target !== this.#lineTarget || h.method !== this.#lineMethod ||
+      version !== this.#lineVersion
+    ) {
+      this.#line = `${h.method} ${h.target} HTTP/${h.versionMajor}.${h.versionMinor}`;
+      this.#lineMethod = h.method;
+      this.#lineTarget = h.target;
+      this.#lineVersion = version;
+    }
+    return this.#line;
+  }
+
   /** Answer a head that did not parse or check with its error status, and close. */
   async #reject(code: ParseErrorCode, head: RequestHead | null): Promise<void> {
     const info = PARSE_ERRORS[code];
     const method = head?.method === "HEAD" ? "HEAD" : "GET";
     this.#h.error("info", `bad request: ${info.message}`, this.#peer);
-    const line = head === null ? this.#in.firstLine() : requestLine(head);
+    const line = head === null ? this.#in.firstLine() : this.#requestLine(head);
     this.#writer.begin(null, line, 1);
     await this.#writer.send(this.#h.errorPlan(info.status, method, info.message), false);
   }
-}
-
-/** The request line as received, for the access log (the parser checked each part). */
-function requestLine(h: RequestHead): string {
-  return `${h.method} ${h.target} HTTP/${h.versionMajor}.${h.versionMinor}`;
 }
 
 function describe(e: unknown): string {

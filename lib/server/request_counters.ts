@@ -108,10 +108,16 @@ export class WorkerCounters {
 export function resourceOf(req: { readonly method: string; readonly target: string }): string {
   if (req.method === "OPTIONS") return "(OPTIONS)";
   const t = req.target;
-  const q = t.indexOf("?");
-  const path = q < 0 ? t : t.slice(0, q);
-  // Origin-form with nothing to decode or merge is already its own name (most requests).
-  if (path.charCodeAt(0) === 0x2f && !path.includes("%") && !path.includes("//")) return path;
+  // Origin-form with nothing to decode or merge is already its own name (most requests): one
+  // pass up to the query, as three string searches cost a keep-alive request ~0.1 µs more.
+  let end = t.length;
+  let plain = t.charCodeAt(0) === 0x2f;
+  for (let i = 1; plain && i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x3f) end = i; // "?": the query starts
+    else if (c === 0x25 || (c === 0x2f && t.charCodeAt(i - 1) === 0x2f)) plain = false;
+  }
+  if (plain) return end === t.length ? t : t.slice(0, end);
   const r = resolveTarget(t);
   if (r.kind === "asterisk") return "*";
   if (r.kind === "reject") return "(rejected)"; // not served: its status is an error anyway

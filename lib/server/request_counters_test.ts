@@ -19,6 +19,11 @@ Deno.test("resourceOf() names the resolved path, whatever query, host or encodin
     assert.equal(get(t), "/hello.txt", t);
   }
   assert.equal(get("/docs/"), "/docs/");
+  assert.equal(get("/"), "/");
+  assert.equal(get("/?a"), "/");
+  assert.equal(get("/a//b.txt?x"), "/a/b.txt");
+  assert.equal(get("/a/b.txt?//%zz"), "/a/b.txt", "a query's % and // change nothing");
+  assert.equal(get("/a/b.txt/"), "/a/b.txt/");
   assert.equal(get("http://x"), "/");
   assert.equal(get("http://x?y"), "/");
   assert.equal(get("/caf%C3%A9/"), "/café/");
