@@ -152,9 +152,12 @@ Deno.test("a fresh server obtains a certificate from pebble, answering HTTP-01 o
       ),
     );
     // The start line names plain HTTP only; HTTPS says so when the certificate brings it up.
-    assert.match(
-      s.stdout(),
-      /^httpserver listening on http:\/\/\S+ \(\d+ workers\)\nhttpserver listening on https:\/\/127\.0\.0\.1:\d+\n$/,
+    await eventually(
+      () =>
+        /^httpserver listening on http:\/\/\S+ \(\d+ workers\)\nhttpserver listening on https:\/\/127\.0\.0\.1:\d+\n$/
+          .test(s.stdout()),
+      5000,
+      `the HTTPS line on stdout after the plain one`,
     );
     assert.equal(await s.stop(), 0);
     server = null;

@@ -111,7 +111,8 @@ Deno.test("a reload with a changed Listen binds the new address and releases the
       Deno.connect({ hostname: "127.0.0.1", port: s.port }),
       Deno.errors.ConnectionRefused,
     );
-    assert.match(s.stdout(), new RegExp(`reloaded: listening on http://127\\.0\\.0\\.1:${next} `));
+    const said = new RegExp(`reloaded: listening on http://127\\.0\\.0\\.1:${next} `);
+    await eventually(() => said.test(s.stdout()), 5000, "the reloaded line on stdout");
   } finally {
     assertEquals(await s.stop(), 0);
     Deno.removeSync(run, { recursive: true });
