@@ -238,8 +238,13 @@ backend xff
           "GET /server-status?direct HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.7\r\nConnection: close\r\n\r\n",
         );
         assert.match(direct, /^HTTP\/1\.1 403 /);
+        // Each worker hands its access lines over on its own schedule (AccessLogFlush): wait
+        // for all three, which may have come through different workers.
         await eventually(
-          () => logLines(c, "access.log").some((l) => l.includes("?direct")),
+          () =>
+            ["?direct", "?xff", "?spoof"].every((q) =>
+              logLines(c, "access.log").some((l) => l.includes(q))
+            ) && c.readLog("error.log").includes("missing-xff"),
           5000,
           "c's log",
         );
