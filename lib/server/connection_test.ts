@@ -1,5 +1,4 @@
 import { assertEquals } from "../http/test_assert.ts";
-import { TEST_LIMITS } from "../http/test_scan.ts";
 import type { AccessRecord } from "../log/access_log.ts";
 import type { ResponsePlan } from "../static/plan.ts";
 import type { Transport } from "./transport.ts";
@@ -10,6 +9,7 @@ import {
   type ServerRequest,
 } from "./connection.ts";
 import { FramePool } from "./frame_pool.ts";
+import { testSettings } from "./test_settings.ts";
 import { LoopClock } from "../util/loop_clock.ts";
 import { ClientResolver } from "./client_address.ts";
 
@@ -42,20 +42,7 @@ class MemoryTransport implements Transport {
   }
 }
 
-const SETTINGS: ConnectionSettings = {
-  limits: { ...TEST_LIMITS, maxBodySize: 100 },
-  maxRequestsPerConnection: 0,
-  headerTimeoutMs: 10_000,
-  idleTimeoutMs: 10_000,
-  requestTimeoutMs: 10_000,
-  sendTimeoutMs: 10_000,
-  serverHeader: "test",
-  readChunkSize: 4096,
-  proxyProtocol: null,
-  clients: null,
-  scheme: "http",
-  logScheme: false,
-};
+const SETTINGS: ConnectionSettings = testSettings(100);
 
 function bytesPlan(
   status: number,

@@ -26,6 +26,7 @@ import type { RequestHead } from "../../lib/http/request_parser.ts";
 import { encodeChunk, LAST_CHUNK } from "../../lib/http/response_head.ts";
 import { feedPieces, scan, summary, TEST_LIMITS } from "../../lib/http/test_scan.ts";
 import type { AccessRecord } from "../../lib/log/access_log.ts";
+import { testSettings } from "../../lib/server/test_settings.ts";
 import {
   Connection,
   type ConnectionHooks,
@@ -442,20 +443,7 @@ export function responseStatuses(out: string): number[] {
   return statuses;
 }
 
-const SETTINGS: ConnectionSettings = {
-  limits: { ...TEST_LIMITS, maxBodySize: 400 },
-  maxRequestsPerConnection: 0,
-  headerTimeoutMs: 10_000,
-  idleTimeoutMs: 10_000,
-  requestTimeoutMs: 10_000,
-  sendTimeoutMs: 10_000,
-  serverHeader: "test",
-  readChunkSize: 4096,
-  proxyProtocol: null,
-  clients: null,
-  scheme: "http",
-  logScheme: false,
-};
+const SETTINGS: ConnectionSettings = testSettings(400);
 
 function withinBounds(c: Conversation, s: ConnectionSettings): void {
   const bound = Math.max(s.limits.maxHeaderBytes, BODY_BUFFER);
