@@ -13,7 +13,7 @@
  *   a descriptor forever. `shutdown()` on the socket ends the handshake, and Deno closes it.
  *
  * Deno refuses to read /proc without `--allow-all` (its `/proc/self/fd` rule),
- * which the server does not run with; the C library reads them directly. Without FFI (no
+ * which the server does not run with; the C library reads it directly. Without FFI (no
  * permission, no glibc) every function here says so and the caller carries on without.
  * @module
  */
